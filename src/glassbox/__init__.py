@@ -1,0 +1,26 @@
+"""glassbox: transformers whose insides are known.
+
+Axis names used in shape annotations throughout the package:
+
+    batch    sequences in a batch            pos      positions (BOS included)
+    d_model  residual-stream dimensions      n_heads  attention heads in a layer
+    d_head   per-head query/key/value width  d_mlp    MLP hidden units
+    d_vocab  input token ids                 inst     independent toy-model instances
+    feats    toy-model features              d_hidden toy-model hidden dimensions
+"""
+
+from glassbox import errors as errors
+from glassbox.errors import (
+    ArtifactError as ArtifactError,
+)
+from glassbox.errors import (
+    CompileError as CompileError,
+)
+from glassbox.errors import (
+    GlassboxError as GlassboxError,
+)
+from glassbox.errors import (
+    InputError as InputError,
+)
+
+__version__ = "0.1.0"
