@@ -1,0 +1,1 @@
+"""The `glassbox` command: thin wrappers over the library, one module per verb group."""

@@ -1,0 +1,48 @@
+"""Entry point of the `glassbox` console script: builds the parser, dispatches, maps errors to exit 2."""
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from glassbox.errors import GlassboxError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser; each verb group registers its own subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="glassbox",
+        description="Transformers whose insides are known.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for register in _registrars():
+        register(sub)
+    return parser
+
+
+def _registrars():
+    # Imported lazily so that `glassbox --help` stays fast and a broken verb group
+    # cannot stop the others from loading.
+    from glassbox.cli import rasp_cmds, toy_cmds
+
+    return [rasp_cmds.register, toy_cmds.register]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code (2 for user errors)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (GlassboxError, FileNotFoundError) as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"glassbox: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
