@@ -1,0 +1,155 @@
+"""Geometry of toy-model weights: norms, interference, dimensionality, adversarial gain.
+
+Every function takes torch tensors with any number of leading axes, so it works on a
+single `[d_hidden, feats]` matrix, on a batched `[inst, d_hidden, feats]` stack, or on
+deeper stacks such as `[restart, inst, d_hidden, feats]`. Column `W[..., :, i]` is the
+direction the model gives feature i (Elhage et al. 2022 write it `W_i`).
+
+Pentagon check (5 unit features in 2 dimensions, each of dimensionality 2/5):
+
+>>> import math, torch
+>>> angles = torch.arange(5) * 2 * math.pi / 5
+>>> W = torch.stack([angles.cos(), angles.sin()])   # [d_hidden=2, feats=5]
+>>> [round(d, 4) for d in feature_dimensionality(W).tolist()]
+[0.4, 0.4, 0.4, 0.4, 0.4]
+>>> round(dimensions_per_feature(W).item(), 4)
+0.4
+"""
+
+import torch
+from jaxtyping import Float
+from torch import Tensor
+
+# Below this norm a vector counts as absent: its direction is undefined, so it gets
+# zero dimensionality and zero interference rather than NaN.
+_TINY = 1e-12
+
+
+def feature_norms(W: Float[Tensor, "*inst d_hidden feats"]) -> Float[Tensor, "*inst feats"]:
+    """Length ‖W_i‖ of each feature's direction.
+
+    Args:
+        W: weights, columns are features.
+
+    Returns:
+        The column norms.
+    """
+    return torch.linalg.vector_norm(W, dim=-2)
+
+
+def _unit(vectors: Float[Tensor, "*inst k d"]) -> Float[Tensor, "*inst k d"]:
+    norms = torch.linalg.vector_norm(vectors, dim=-1, keepdim=True)
+    return vectors / norms.clamp_min(_TINY)
+
+
+def overlaps(vectors: Float[Tensor, "*inst k d"]) -> Float[Tensor, "*inst k k"]:
+    """Projections v̂_i · v_j of every vector onto every vector's direction.
+
+    Args:
+        vectors: k vectors of dimension d (rows).
+
+    Returns:
+        Matrix whose entry `[..., i, j]` is v̂_i · v_j (zero rows for zero vectors).
+    """
+    return _unit(vectors) @ vectors.transpose(-1, -2)
+
+
+def dimensionality(vectors: Float[Tensor, "*inst k d"]) -> Float[Tensor, "*inst k"]:
+    """Fractional dimensionality D_i = ‖v_i‖² / Σ_j (v̂_i · v_j)² of each of k vectors.
+
+    The sum runs over all j, i included, so a vector alone in its subspace gets 1 and a
+    regular k-gon in 2 dimensions gets 2/k. Works for feature directions (pass `W.mT`)
+    and for hidden vectors of data points (pass `h` with points as rows).
+
+    Args:
+        vectors: k vectors of dimension d (rows).
+
+    Returns:
+        D_i per vector; 0 for a zero vector.
+    """
+    squared_norms = vectors.pow(2).sum(-1)
+    denominator = overlaps(vectors).pow(2).sum(-1)
+    return torch.where(
+        denominator > _TINY,
+        squared_norms / denominator.clamp_min(_TINY),
+        torch.zeros_like(squared_norms),
+    )
+
+
+def feature_dimensionality(
+    W: Float[Tensor, "*inst d_hidden feats"],
+) -> Float[Tensor, "*inst feats"]:
+    """Dimensionality D_i of each feature direction W_i (Elhage et al. 2022).
+
+    Args:
+        W: weights, columns are features.
+
+    Returns:
+        D_i per feature, in [0, 1].
+    """
+    return dimensionality(W.transpose(-1, -2))
+
+
+def interference(W: Float[Tensor, "*inst d_hidden feats"]) -> Float[Tensor, "*inst feats"]:
+    """Interference Σ_{j≠i} (Ŵ_i · W_j)² that other features put on feature i's direction.
+
+    0 means W_i is orthogonal to every other feature; 1 or more means heavy superposition.
+
+    Args:
+        W: weights, columns are features.
+
+    Returns:
+        The interference per feature (0 for a zero feature).
+    """
+    proj = overlaps(W.transpose(-1, -2)).pow(2)
+    return proj.sum(-1) - torch.diagonal(proj, dim1=-2, dim2=-1)
+
+
+def dimensions_per_feature(W: Float[Tensor, "*inst d_hidden feats"]) -> Float[Tensor, "*inst"]:
+    """D* = m / ‖W‖_F²: hidden dimensions per (unit-norm) learned feature.
+
+    Args:
+        W: weights with `d_hidden = m` rows.
+
+    Returns:
+        D* per instance (`inf` for an all-zero W).
+    """
+    return W.shape[-2] / W.pow(2).sum((-1, -2))
+
+
+def attack_directions(
+    W: Float[Tensor, "*inst d_hidden feats"],
+) -> Float[Tensor, "*inst feats feats"]:
+    """Unit input perturbations of the analytic attack, one per target feature (row i).
+
+    Elhage et al. 2022 §"Superposition and Adversarial Examples" attack feature i with
+    δ = λ (WᵀW)_i / ‖(WᵀW)_i‖: the input direction that most raises output i's
+    pre-activation per unit of L2 budget λ.
+
+    Args:
+        W: weights of a tied model `x' = f(WᵀW x + b)`.
+
+    Returns:
+        Row i is the unit-norm attack direction on feature i (zero if (WᵀW)_i = 0).
+    """
+    gram = W.transpose(-1, -2) @ W
+    return _unit(gram)
+
+
+def adversarial_vulnerability(W: Float[Tensor, "*inst d_hidden feats"]) -> Float[Tensor, "*inst"]:
+    """Largest output displacement ‖WᵀW δ‖ that any analytic attack δ of unit norm causes.
+
+    It is the data-free part of the paper's vulnerability measure: a perturbation of L2
+    size λ moves the pre-activations of the tied model by at most λ times this number.
+    It is 1 for features held in orthogonal dimensions and grows with superposition: a
+    regular pentagon of unit features gives 5/2, which is 1/D* (features per dimension).
+
+    Args:
+        W: weights of a tied model.
+
+    Returns:
+        max_i ‖WᵀW δ_i‖ per instance.
+    """
+    gram = W.transpose(-1, -2) @ W
+    moved = attack_directions(W) @ gram  # row i = δ_iᵀ WᵀW (WᵀW is symmetric)
+    return torch.linalg.vector_norm(moved, dim=-1).amax(-1)
