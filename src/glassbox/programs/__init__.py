@@ -1,0 +1,24 @@
+"""The RASP program library (tracr-compatible names) and its catalog.
+
+>>> from glassbox import programs
+>>> programs.make_hist()("abac")
+[2, 1, 2, 1]
+"""
+
+from glassbox.programs.catalog import LIBRARY as LIBRARY
+from glassbox.programs.catalog import Entry as Entry
+from glassbox.programs.library import detect_pattern as detect_pattern
+from glassbox.programs.library import make_count as make_count
+from glassbox.programs.library import make_count_less_freq as make_count_less_freq
+from glassbox.programs.library import make_frac_prevs as make_frac_prevs
+from glassbox.programs.library import make_hist as make_hist
+from glassbox.programs.library import make_length as make_length
+from glassbox.programs.library import make_nary_sequencemap as make_nary_sequencemap
+from glassbox.programs.library import make_pair_balance as make_pair_balance
+from glassbox.programs.library import make_reverse as make_reverse
+from glassbox.programs.library import make_shuffle_dyck as make_shuffle_dyck
+from glassbox.programs.library import make_shuffle_dyck2 as make_shuffle_dyck2
+from glassbox.programs.library import make_sort as make_sort
+from glassbox.programs.library import make_sort_freq as make_sort_freq
+from glassbox.programs.library import make_sort_unique as make_sort_unique
+from glassbox.programs.library import shift_by as shift_by

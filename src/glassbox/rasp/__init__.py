@@ -1,0 +1,51 @@
+"""The RASP language (tracr-compatible API) and its reference evaluator.
+
+A tracr program runs after changing only its imports:
+
+>>> from glassbox import rasp
+>>> hist = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ))
+>>> hist([1, 2, 1])
+[2, 1, 2]
+"""
+
+from glassbox.rasp.core import Encoding as Encoding
+from glassbox.rasp.core import RASPExpr as RASPExpr
+from glassbox.rasp.core import Selector as Selector
+from glassbox.rasp.core import SOp as SOp
+from glassbox.rasp.core import categorical as categorical
+from glassbox.rasp.core import get_encoding as get_encoding
+from glassbox.rasp.core import is_categorical as is_categorical
+from glassbox.rasp.core import is_numerical as is_numerical
+from glassbox.rasp.core import numerical as numerical
+from glassbox.rasp.evaluator import evaluate as evaluate
+from glassbox.rasp.graph import labels as labels
+from glassbox.rasp.graph import walk as walk
+from glassbox.rasp.selectors import Comparison as Comparison
+from glassbox.rasp.selectors import ConstantSelector as ConstantSelector
+from glassbox.rasp.selectors import Predicate as Predicate
+from glassbox.rasp.selectors import Select as Select
+from glassbox.rasp.selectors import SelectorAnd as SelectorAnd
+from glassbox.rasp.selectors import SelectorNot as SelectorNot
+from glassbox.rasp.selectors import SelectorOr as SelectorOr
+from glassbox.rasp.selectors import selector_and as selector_and
+from glassbox.rasp.selectors import selector_not as selector_not
+from glassbox.rasp.selectors import selector_or as selector_or
+from glassbox.rasp.sops import Aggregate as Aggregate
+from glassbox.rasp.sops import ConstantSOp as ConstantSOp
+from glassbox.rasp.sops import Full as Full
+from glassbox.rasp.sops import IndicesType as IndicesType
+from glassbox.rasp.sops import LengthType as LengthType
+from glassbox.rasp.sops import LinearSequenceMap as LinearSequenceMap
+from glassbox.rasp.sops import Map as Map
+from glassbox.rasp.sops import SelectorWidth as SelectorWidth
+from glassbox.rasp.sops import SequenceMap as SequenceMap
+from glassbox.rasp.sops import TokensType as TokensType
+from glassbox.rasp.sops import indices as indices
+from glassbox.rasp.sops import length as length
+from glassbox.rasp.sops import tokens as tokens
+
+# tracr spells the comparisons as module constants too.
+EQ, LT, LEQ, GT, GEQ, NEQ, TRUE, FALSE = (
+    Comparison.EQ, Comparison.LT, Comparison.LEQ, Comparison.GT,
+    Comparison.GEQ, Comparison.NEQ, Comparison.TRUE, Comparison.FALSE,
+)

@@ -1,0 +1,254 @@
+"""RASP expression base classes: annotations, encodings, naming, and the SOp operator sugar.
+
+Expressions are immutable once built. Identity is object identity: two separately built
+`make_length()` are two nodes. Labels are not stored on nodes; they are assigned per program
+by `glassbox.rasp.graph.labels`, so they depend only on the program itself.
+"""
+
+import enum
+import types
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from glassbox.errors import RaspError
+
+
+class Encoding(enum.Enum):
+    """How an SOp lives in the residual stream: one-hot over its values, or one scalar."""
+
+    CATEGORICAL = "categorical"
+    NUMERICAL = "numerical"
+
+
+class RASPExpr:
+    """Abstract base of every RASP expression (SOps and selectors)."""
+
+    _default_name: str = "expr"
+
+    def __init__(self) -> None:
+        self._annotations: Mapping[str, Any] = types.MappingProxyType({})
+
+    # -- structure -----------------------------------------------------------------------------
+    @property
+    def children(self) -> "tuple[RASPExpr, ...]":
+        """Direct sub-expressions, in argument order."""
+        return ()
+
+    # -- annotations ---------------------------------------------------------------------------
+    @property
+    def annotations(self) -> Mapping[str, Any]:
+        """Read-only mapping of annotations (`name`, `encoding`, user keys)."""
+        return self._annotations
+
+    @property
+    def name(self) -> str:
+        """The user-given name, or the class default (`map`, `aggregate`, ...)."""
+        return self._annotations.get("name", self._default_name)
+
+    @property
+    def label(self) -> str:
+        """This node's label in the program rooted at itself (see `graph.labels`)."""
+        from glassbox.rasp import graph
+
+        return graph.labels(self)[self]
+
+    def annotated(self, **annotations: Any) -> "RASPExpr":
+        """Return a copy (a new, distinct node) with `annotations` merged in."""
+        clone = self._shallow_copy()
+        clone._annotations = types.MappingProxyType({**self._annotations, **annotations})
+        return clone
+
+    def named(self, name: str) -> "RASPExpr":
+        """Return a copy named `name`; labels stay unique within any program."""
+        if not isinstance(name, str) or not name:
+            raise RaspError(f"{self._default_name}.named(): name must be a non-empty str, got {name!r}")
+        return self.annotated(name=name)
+
+    def _shallow_copy(self) -> "RASPExpr":
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def __call__(self, xs: Sequence[Any]) -> Any:
+        """Evaluate on input `xs` with the reference evaluator."""
+        from glassbox.rasp import evaluator
+
+        return evaluator.evaluate(self, xs)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+    __hash__ = object.__hash__
+
+
+class Selector(RASPExpr):
+    """A boolean matrix over (query, key) positions: one attention pattern."""
+
+    _default_name = "selector"
+
+    def __and__(self, other: "Selector") -> "Selector":
+        from glassbox.rasp import selectors
+
+        return selectors.SelectorAnd(self, other)
+
+    def __or__(self, other: "Selector") -> "Selector":
+        from glassbox.rasp import selectors
+
+        return selectors.SelectorOr(self, other)
+
+    def __invert__(self) -> "Selector":
+        from glassbox.rasp import selectors
+
+        return selectors.SelectorNot(self)
+
+
+class SOp(RASPExpr):
+    """A sequence operation: maps an input sequence to a sequence of the same length."""
+
+    _default_name = "sop"
+
+    @property
+    def encoding(self) -> Encoding:
+        """The residual encoding (categorical unless annotated numerical)."""
+        return self._annotations.get("encoding", Encoding.CATEGORICAL)
+
+    # Comparisons with a constant give a Map; with another SOp a SequenceMap.
+    def __lt__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: x < y, "<")
+
+    def __le__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: x <= y, "<=")
+
+    def __gt__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: x > y, ">")
+
+    def __ge__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: x >= y, ">=")
+
+    def __eq__(self, other: Any) -> "SOp":  # type: ignore[override]
+        return _binary(self, other, lambda x, y: x == y, "==")
+
+    def __ne__(self, other: Any) -> "SOp":  # type: ignore[override]
+        return _binary(self, other, lambda x, y: x != y, "!=")
+
+    def __add__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: x + y, "+")
+
+    def __radd__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: y + x, "+", reflected=True)
+
+    def __sub__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: x - y, "-")
+
+    def __rsub__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: y - x, "-", reflected=True)
+
+    def __mul__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: x * y, "*")
+
+    def __rmul__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: y * x, "*", reflected=True)
+
+    def __truediv__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: x / y, "/")
+
+    def __rtruediv__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: y / x, "/", reflected=True)
+
+    def __and__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: x and y, "&")
+
+    def __rand__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: y and x, "&", reflected=True)
+
+    def __or__(self, other: Any) -> "SOp":
+        return _binary(self, other, lambda x, y: x or y, "|")
+
+    def __ror__(self, other: Any) -> "SOp":
+        # tracr computes `x or other` here; the reflected order is `other or x`.
+        return _binary(self, other, lambda x, y: y or x, "|", reflected=True)
+
+    def __invert__(self) -> "SOp":
+        from glassbox.rasp import sops
+
+        return sops.Map(lambda x: not x, self)
+
+    def __neg__(self) -> "SOp":
+        from glassbox.rasp import sops
+
+        return sops.Map(lambda x: -x, self)
+
+    __hash__ = object.__hash__
+
+
+def _binary(
+    sop: SOp, other: Any, f: Callable[[Any, Any], Any], symbol: str, reflected: bool = False
+) -> SOp:
+    from glassbox.rasp import sops
+
+    if isinstance(other, SOp):
+        return sops.SequenceMap(f, sop, other)
+    if isinstance(other, RASPExpr):
+        raise RaspError(
+            f"operator {symbol!r} on SOp {sop.name!r}: the other operand is the selector "
+            f"{other.name!r}; use an SOp or a constant"
+        )
+    return sops.Map(lambda x: f(x, other), sop)
+
+
+def get_encoding(expr: RASPExpr) -> Encoding:
+    """The encoding of an SOp."""
+    if not isinstance(expr, SOp):
+        raise RaspError(f"get_encoding(): {expr!r} is not an SOp")
+    return expr.encoding
+
+
+def numerical(sop: SOp) -> SOp:
+    """Return a copy of `sop` annotated with the numerical (one scalar) encoding."""
+    _require_sop(sop, "numerical()", "sop", 1)
+    return sop.annotated(encoding=Encoding.NUMERICAL)
+
+
+def categorical(sop: SOp) -> SOp:
+    """Return a copy of `sop` annotated with the categorical (one-hot) encoding."""
+    _require_sop(sop, "categorical()", "sop", 1)
+    return sop.annotated(encoding=Encoding.CATEGORICAL)
+
+
+def is_numerical(sop: SOp) -> bool:
+    """True if `sop` is numerically encoded."""
+    return get_encoding(sop) is Encoding.NUMERICAL
+
+
+def is_categorical(sop: SOp) -> bool:
+    """True if `sop` is categorically encoded."""
+    return get_encoding(sop) is Encoding.CATEGORICAL
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, RASPExpr):
+        kind = "selector" if isinstance(value, Selector) else "SOp"
+        return f"{kind} {value.name!r}"
+    return f"{type(value).__name__} {value!r:.60}"
+
+
+def _require_sop(value: Any, where: str, arg: str, position: int) -> None:
+    if not isinstance(value, SOp):
+        raise RaspError(
+            f"{where}: argument {position} ({arg}) must be an SOp, got {_describe(value)}"
+        )
+
+
+def _require_selector(value: Any, where: str, arg: str, position: int) -> None:
+    if not isinstance(value, Selector):
+        raise RaspError(
+            f"{where}: argument {position} ({arg}) must be a Selector, got {_describe(value)}"
+        )
+
+
+def _require_callable(value: Any, where: str, arg: str, position: int) -> None:
+    if not callable(value) or isinstance(value, RASPExpr):
+        raise RaspError(
+            f"{where}: argument {position} ({arg}) must be a function, got {_describe(value)}"
+        )

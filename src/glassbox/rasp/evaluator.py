@@ -1,0 +1,188 @@
+"""The reference semantics of RASP: a memoised evaluator, optionally causal.
+
+Each distinct node is evaluated once per call (linear in the program's size). Errors name the
+expression (by label), the position in the sequence, and the offending values.
+"""
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassbox.errors import EvaluationError, InputError
+from glassbox.rasp import core, graph, selectors, sops
+from glassbox.rasp.core import RASPExpr
+
+SOpValue = list[Any]
+SelectorValue = np.ndarray  # bool [query, key]
+
+
+def evaluate(expr: RASPExpr, xs: Sequence[Any], causal: bool = False) -> Any:
+    """Evaluate `expr` on the input sequence `xs`.
+
+    Args:
+        expr: an SOp (gives a list) or a Selector (gives a query×key list of lists of bools).
+        xs: the input tokens (a list, tuple, str or 1-D array).
+        causal: if True, a query position sees only keys at positions ≤ itself.
+
+    Returns:
+        The value of `expr`, with None where an Aggregate selected nothing and had no default,
+        and wherever a None flowed through a Map or SequenceMap.
+
+    Raises:
+        InputError: `xs` is not a sequence.
+        EvaluationError: an operation failed; the message names the expression and position.
+
+    >>> from glassbox.rasp import sops
+    >>> evaluate(sops.length, "abc")
+    [3, 3, 3]
+    """
+    xs = _as_sequence(xs)
+    names = graph.labels(expr)
+    values: dict[int, Any] = {}
+    for node in graph.walk(expr):
+        values[id(node)] = _eval_node(node, xs, values, names[node], causal)
+    out = values[id(expr)]
+    if isinstance(out, np.ndarray):
+        return out.tolist()
+    return out
+
+
+def _as_sequence(xs: Any) -> list[Any]:
+    if isinstance(xs, np.ndarray):
+        if xs.ndim != 1:
+            raise InputError(f"input must be a 1-D sequence, got an array of shape {xs.shape}")
+        return xs.tolist()
+    if isinstance(xs, (str, list, tuple)):
+        return list(xs)
+    raise InputError(
+        f"input must be a sequence (list, tuple, str or 1-D array), got {type(xs).__name__} {xs!r:.60}"
+    )
+
+
+def _eval_node(node: RASPExpr, xs: list[Any], values: dict[int, Any], label: str, causal: bool) -> Any:
+    n = len(xs)
+    get = lambda child: values[id(child)]  # noqa: E731
+
+    if isinstance(node, sops.TokensType):
+        return list(xs)
+    if isinstance(node, sops.IndicesType):
+        return list(range(n))
+    if isinstance(node, sops.LengthType):
+        return [n] * n
+    if isinstance(node, sops.Full):
+        return [node.fill] * n
+    if isinstance(node, sops.ConstantSOp):
+        if node.check_length and len(node.value) != n:
+            raise EvaluationError(
+                f"ConstantSOp {label!r} has {len(node.value)} values but the input has {n} tokens"
+            )
+        return list(node.value)
+    if isinstance(node, sops.Map):
+        return [_call(node.f, label, i, x) for i, x in enumerate(get(node.inner))]
+    if isinstance(node, sops.SequenceMap):
+        return [
+            _call(node.f, label, i, x, y)
+            for i, (x, y) in enumerate(zip(get(node.fst), get(node.snd), strict=True))
+        ]
+    if isinstance(node, sops.SelectorWidth):
+        return [int(w) for w in get(node.selector).sum(axis=1)]
+    if isinstance(node, sops.Aggregate):
+        return _aggregate(node, get(node.selector), get(node.sop), label)
+    if isinstance(node, selectors.Select):
+        return _select(node, get(node.keys), get(node.queries), label, causal)
+    if isinstance(node, selectors.ConstantSelector):
+        matrix = np.array(node.value, dtype=bool).reshape(len(node.value), -1)
+        if node.check_length and matrix.shape != (n, n):
+            raise EvaluationError(
+                f"ConstantSelector {label!r} has shape {matrix.shape}, the input needs ({n}, {n})"
+            )
+        return _mask(matrix, causal)
+    if isinstance(node, selectors.SelectorAnd):
+        return get(node.fst) & get(node.snd)
+    if isinstance(node, selectors.SelectorOr):
+        return get(node.fst) | get(node.snd)
+    if isinstance(node, selectors.SelectorNot):
+        return _mask(~get(node.inner), causal)
+    raise EvaluationError(f"expression {label!r} has unknown type {type(node).__name__}")
+
+
+def _call(f: Any, label: str, position: int, *args: Any) -> Any:
+    if any(a is None for a in args):
+        return None
+    try:
+        return f(*args)
+    except Exception as exc:
+        shown = ", ".join(repr(a) for a in args)
+        raise EvaluationError(
+            f"{label!r} at position {position}: its function raised {type(exc).__name__}: {exc} "
+            f"(input {shown})"
+        ) from exc
+
+
+def _mask(matrix: np.ndarray, causal: bool) -> np.ndarray:
+    return np.tril(matrix) if causal else matrix
+
+
+def _select(
+    node: selectors.Select, keys: list[Any], queries: list[Any], label: str, causal: bool
+) -> np.ndarray:
+    n = len(keys)
+    out = np.zeros((n, n), dtype=bool)
+    for q, query in enumerate(queries):
+        for k, key in enumerate(keys):
+            if causal and k > q:
+                continue
+            if key is None or query is None:
+                raise EvaluationError(
+                    f"Select {label!r}: cannot compare None (query position {q} = {query!r}, "
+                    f"key position {k} = {key!r})"
+                )
+            try:
+                out[q, k] = bool(node.predicate(key, query))
+            except Exception as exc:
+                raise EvaluationError(
+                    f"Select {label!r} at query position {q}, key position {k}: the predicate "
+                    f"raised {type(exc).__name__}: {exc} (key {key!r}, query {query!r})"
+                ) from exc
+    return out
+
+
+def _aggregate(node: sops.Aggregate, selected: np.ndarray, values: list[Any], label: str) -> list[Any]:
+    numerical = node.encoding is core.Encoding.NUMERICAL
+    out = []
+    for q, row in enumerate(selected):
+        chosen = [values[k] for k in np.flatnonzero(row)]
+        if not chosen:
+            out.append(node.default)
+        elif numerical:
+            bad = [v for v in chosen if not _is_number(v)]
+            if bad:
+                raise EvaluationError(
+                    f"numerical Aggregate {label!r} at position {q}: cannot average non-numeric "
+                    f"values {bad[:4]!r}"
+                )
+            out.append(sum(chosen) / len(chosen))
+        else:
+            distinct = _distinct(chosen)
+            if len(distinct) > 1:
+                raise EvaluationError(
+                    f"categorical Aggregate {label!r} at position {q}: selected several different "
+                    f"values {distinct[:4]!r}, and a category cannot be averaged (make the selector "
+                    "pick one value, or annotate the Aggregate numerical)"
+                )
+            out.append(chosen[0])
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real)
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if not any(v == u for u in out):
+            out.append(v)
+    return out

@@ -1,0 +1,69 @@
+"""Walking a RASP program: linear-time post-order traversal and deterministic labels.
+
+A program is a DAG; shared sub-expressions are visited once (tracr re-expands them, which is
+exponential in the number of shared "diamonds"). Labels are assigned here, per program, from
+names and the traversal order alone, so they never depend on what else the process built.
+"""
+
+from collections.abc import Iterator
+
+from glassbox.rasp.core import RASPExpr
+from glassbox.rasp.sops import PRIMITIVES
+
+
+def walk(root: RASPExpr) -> list[RASPExpr]:
+    """All distinct nodes reachable from `root`, children before parents (post-order).
+
+    Children are visited in argument order; each node appears once (identity).
+    Iterative, so deep programs do not hit Python's recursion limit.
+
+    >>> from glassbox.rasp import sops
+    >>> [n.name for n in walk(sops.Map(lambda x: x, sops.tokens))]
+    ['tokens', 'map']
+    """
+    order: list[RASPExpr] = []
+    seen: set[int] = set()
+    stack: list[tuple[RASPExpr, Iterator[RASPExpr]]] = [(root, iter(root.children))]
+    seen.add(id(root))
+    while stack:
+        node, pending = stack[-1]
+        child = next(pending, None)
+        if child is None:
+            stack.pop()
+            order.append(node)
+        elif id(child) not in seen:
+            seen.add(id(child))
+            stack.append((child, iter(child.children)))
+    return order
+
+
+def labels(root: RASPExpr) -> dict[RASPExpr, str]:
+    """Deterministic, unique labels for every node of the program rooted at `root`.
+
+    A node gets its name if no earlier node (in `walk` order) took it, else `name_1`,
+    `name_2`, ... (the first free one). The primitives tokens, indices and length are one
+    variable each however often they are copied or annotated, so they keep their names.
+
+    >>> from glassbox.rasp import sops
+    >>> a = sops.Map(lambda x: x, sops.tokens)
+    >>> b = sops.Map(lambda x: x, sops.tokens)
+    >>> sorted(labels(sops.SequenceMap(lambda x, y: x, a, b)).values())
+    ['map', 'map_1', 'sequence_map', 'tokens']
+    """
+    taken: set[str] = set()
+    out: dict[RASPExpr, str] = {}
+    for node in walk(root):
+        if isinstance(node, PRIMITIVES):
+            out[node] = node._default_name
+            taken.add(node._default_name)
+            continue
+        label, suffix = node.name, 0
+        while label in taken or label in _PRIMITIVE_NAMES:
+            suffix += 1
+            label = f"{node.name}_{suffix}"
+        taken.add(label)
+        out[node] = label
+    return out
+
+
+_PRIMITIVE_NAMES = frozenset(p._default_name for p in PRIMITIVES)

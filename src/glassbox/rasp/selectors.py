@@ -1,0 +1,143 @@
+"""Selectors: Select with a Comparison or any predicate, and their boolean combinations."""
+
+import enum
+from collections.abc import Callable
+from typing import Any
+
+from glassbox.rasp import core
+from glassbox.rasp.core import Selector, SOp
+
+Predicate = Callable[[Any, Any], bool]
+
+
+class Comparison(enum.Enum):
+    """The named predicates of RASP, called as `predicate(key, query)`.
+
+    >>> Comparison.LT(1, 2)   # key 1 < query 2
+    True
+    """
+
+    EQ = "EQ"
+    LT = "LT"
+    LEQ = "LEQ"
+    GT = "GT"
+    GEQ = "GEQ"
+    NEQ = "NEQ"
+    TRUE = "TRUE"
+    FALSE = "FALSE"
+
+    def __call__(self, key: Any, query: Any) -> bool:
+        if key is None or query is None:
+            raise ValueError(f"Comparison.{self.name} cannot compare None (key={key!r}, query={query!r})")
+        return _PREDICATES[self](key, query)
+
+
+_PREDICATES: dict[Comparison, Predicate] = {
+    Comparison.EQ: lambda k, q: k == q,
+    Comparison.LT: lambda k, q: k < q,
+    Comparison.LEQ: lambda k, q: k <= q,
+    Comparison.GT: lambda k, q: k > q,
+    Comparison.GEQ: lambda k, q: k >= q,
+    Comparison.NEQ: lambda k, q: k != q,
+    Comparison.TRUE: lambda k, q: True,
+    Comparison.FALSE: lambda k, q: False,
+}
+
+
+class Select(Selector):
+    """`selected[q][k] = predicate(keys[k], queries[q])`. Keys come first, as in tracr.
+
+    >>> from glassbox.rasp.sops import tokens
+    >>> from glassbox.rasp import evaluator
+    >>> evaluator.evaluate(Select(tokens, tokens, Comparison.LT), [1, 2])
+    [[False, False], [True, False]]
+    """
+
+    _default_name = "select"
+
+    def __init__(self, keys: SOp, queries: SOp, predicate: Predicate) -> None:
+        super().__init__()
+        core._require_sop(keys, "Select(keys, queries, predicate)", "keys", 1)
+        core._require_sop(queries, "Select(keys, queries, predicate)", "queries", 2)
+        core._require_callable(predicate, "Select(keys, queries, predicate)", "predicate", 3)
+        self.keys = keys
+        self.queries = queries
+        self.predicate = predicate
+
+    @property
+    def children(self) -> tuple[SOp, SOp]:
+        return (self.keys, self.queries)
+
+
+class ConstantSelector(Selector):
+    """A fixed boolean matrix (for tests)."""
+
+    _default_name = "constant_selector"
+
+    def __init__(self, value: list[list[bool]], check_length: bool = True) -> None:
+        super().__init__()
+        self.value = [list(map(bool, row)) for row in value]
+        self.check_length = check_length
+
+
+class SelectorAnd(Selector):
+    """Elementwise AND of two selectors."""
+
+    _default_name = "selector_and"
+
+    def __init__(self, fst: Selector, snd: Selector) -> None:
+        super().__init__()
+        core._require_selector(fst, "SelectorAnd(fst, snd)", "fst", 1)
+        core._require_selector(snd, "SelectorAnd(fst, snd)", "snd", 2)
+        self.fst, self.snd = fst, snd
+
+    @property
+    def children(self) -> tuple[Selector, Selector]:
+        return (self.fst, self.snd)
+
+
+class SelectorOr(Selector):
+    """Elementwise OR of two selectors."""
+
+    _default_name = "selector_or"
+
+    def __init__(self, fst: Selector, snd: Selector) -> None:
+        super().__init__()
+        core._require_selector(fst, "SelectorOr(fst, snd)", "fst", 1)
+        core._require_selector(snd, "SelectorOr(fst, snd)", "snd", 2)
+        self.fst, self.snd = fst, snd
+
+    @property
+    def children(self) -> tuple[Selector, Selector]:
+        return (self.fst, self.snd)
+
+
+class SelectorNot(Selector):
+    """Elementwise NOT of a selector."""
+
+    _default_name = "selector_not"
+
+    def __init__(self, inner: Selector) -> None:
+        super().__init__()
+        core._require_selector(inner, "SelectorNot(inner)", "inner", 1)
+        self.inner = inner
+
+    @property
+    def children(self) -> tuple[Selector]:
+        return (self.inner,)
+
+
+def selector_and(fst: Selector, snd: Selector) -> Selector:
+    """tracr-compatible spelling of `fst & snd`."""
+    return SelectorAnd(fst, snd)
+
+
+def selector_or(fst: Selector, snd: Selector) -> Selector:
+    """tracr-compatible spelling of `fst | snd`."""
+    return SelectorOr(fst, snd)
+
+
+def selector_not(inner: Selector) -> Selector:
+    """tracr-compatible spelling of `~inner`."""
+    return SelectorNot(inner)
+
