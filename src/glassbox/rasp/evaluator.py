@@ -93,7 +93,9 @@ def _eval_node(node: RASPExpr, xs: list[Any], values: dict[int, Any], label: str
     if isinstance(node, selectors.Select):
         return _select(node, get(node.keys), get(node.queries), label, causal)
     if isinstance(node, selectors.ConstantSelector):
-        matrix = np.array(node.value, dtype=bool).reshape(len(node.value), -1)
+        # an explicit column count: reshape(0, -1) fails on the empty (0 x 0) selector
+        width = len(node.value[0]) if node.value else 0
+        matrix = np.array(node.value, dtype=bool).reshape(len(node.value), width)
         if node.check_length and matrix.shape != (n, n):
             raise EvaluationError(
                 f"ConstantSelector {label!r} has shape {matrix.shape}, the input needs ({n}, {n})"

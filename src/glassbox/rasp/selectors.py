@@ -4,6 +4,7 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
+from glassbox.errors import RaspError
 from glassbox.rasp import core
 from glassbox.rasp.core import Selector, SOp
 
@@ -77,6 +78,12 @@ class ConstantSelector(Selector):
     def __init__(self, value: list[list[bool]], check_length: bool = True) -> None:
         super().__init__()
         self.value = [list(map(bool, row)) for row in value]
+        for i, row in enumerate(self.value):
+            if len(row) != len(self.value[0]):
+                raise RaspError(
+                    f"ConstantSelector(value): argument 1 (value) must be rectangular, but row {i} "
+                    f"has {len(row)} entries and row 0 has {len(self.value[0])}"
+                )
         self.check_length = check_length
 
 
