@@ -51,16 +51,22 @@ def labels(root: RASPExpr) -> dict[RASPExpr, str]:
     ['map', 'map_1', 'sequence_map', 'tokens']
     """
     taken: set[str] = set()
+    # Per name, the last suffix tried. Labels are never released, so every smaller suffix is
+    # already taken and the search resumes here: linear overall, not quadratic in repeats.
+    last_suffix: dict[str, int] = {}
     out: dict[RASPExpr, str] = {}
     for node in walk(root):
         if isinstance(node, PRIMITIVES):
             out[node] = node._default_name
             taken.add(node._default_name)
             continue
-        label, suffix = node.name, 0
+        label, suffix = node.name, last_suffix.get(node.name, 0)
+        if suffix:
+            label = f"{node.name}_{suffix}"
         while label in taken or label in _PRIMITIVE_NAMES:
             suffix += 1
             label = f"{node.name}_{suffix}"
+        last_suffix[node.name] = suffix
         taken.add(label)
         out[node] = label
     return out

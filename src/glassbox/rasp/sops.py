@@ -63,10 +63,19 @@ class Map(SOp):
 
 def _compose(f: Callable[[Any], Any], g: Callable[[Any], Any]) -> Callable[[Any], Any]:
     # The unfused pair would pass a None produced by g through f untouched; keep that.
-    def composed(x: Any) -> Any:
-        y = g(x)
-        return None if y is None else f(y)
+    # Chains are kept flat (g's stages, then f) so a long fused chain does not nest one
+    # Python call per stage and hit the recursion limit.
+    chain = (*getattr(g, "_fused_chain", (g,)), f)
 
+    def composed(x: Any) -> Any:
+        x = chain[0](x)
+        for stage in chain[1:]:
+            if x is None:
+                return None
+            x = stage(x)
+        return x
+
+    composed._fused_chain = chain  # type: ignore[attr-defined]
     return composed
 
 
