@@ -42,7 +42,8 @@ def labels(root: RASPExpr) -> dict[RASPExpr, str]:
 
     A node gets its name if no earlier node (in `walk` order) took it, else `name_1`,
     `name_2`, ... (the first free one). The primitives tokens, indices and length are one
-    variable each however often they are copied or annotated, so they keep their names.
+    variable each however often they are copied or annotated, so they keep their names
+    (and a name of a primitive the program uses is never given to another node).
 
     >>> from glassbox.rasp import sops
     >>> a = sops.Map(lambda x: x, sops.tokens)
@@ -55,7 +56,11 @@ def labels(root: RASPExpr) -> dict[RASPExpr, str]:
     # already taken and the search resumes here: linear overall, not quadratic in repeats.
     last_suffix: dict[str, int] = {}
     out: dict[RASPExpr, str] = {}
-    for node in walk(root):
+    nodes = walk(root)
+    # A primitive's name is reserved only where the primitive is used, so a program built with
+    # make_length() keeps the label "length" unless it also reads the `length` primitive.
+    reserved = {node._default_name for node in nodes if isinstance(node, PRIMITIVES)}
+    for node in nodes:
         if isinstance(node, PRIMITIVES):
             out[node] = node._default_name
             taken.add(node._default_name)
@@ -63,7 +68,7 @@ def labels(root: RASPExpr) -> dict[RASPExpr, str]:
         label, suffix = node.name, last_suffix.get(node.name, 0)
         if suffix:
             label = f"{node.name}_{suffix}"
-        while label in taken or label in _PRIMITIVE_NAMES:
+        while label in taken or label in reserved:
             suffix += 1
             label = f"{node.name}_{suffix}"
         last_suffix[node.name] = suffix
@@ -71,5 +76,3 @@ def labels(root: RASPExpr) -> dict[RASPExpr, str]:
         out[node] = label
     return out
 
-
-_PRIMITIVE_NAMES = frozenset(p._default_name for p in PRIMITIVES)
