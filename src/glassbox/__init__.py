@@ -24,3 +24,7 @@ from glassbox.errors import (
 )
 
 __version__ = "0.1.0"
+
+from glassbox import programs as programs  # noqa: E402
+from glassbox import rasp as rasp  # noqa: E402
+from glassbox.compiler.compiling import compile_rasp_to_model as compile_rasp_to_model  # noqa: E402

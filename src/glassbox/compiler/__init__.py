@@ -1,0 +1,1 @@
+"""The RASP compiler: graph → value sets → validation → lowering to IR → schedule → assembly."""

@@ -1,0 +1,329 @@
+"""Lowering: decide how each SOp is computed and read, and build its weights as sparse specs.
+
+Linear SOps cost nothing: categorical Maps, categorical→numerical Maps, affine numerical Maps
+and SequenceMaps, Full, and tokens/indices read as numbers are *virtual*: their features are
+linear combinations of other SOps' directions, composed into whatever reads them. Only
+Aggregates (a head), SelectorWidths (a head and an MLP) and non-linear Maps/SequenceMaps
+(an MLP) are materialised into residual directions of their own.
+
+Problems are collected, never raised one at a time; the pipeline raises them all together.
+"""
+
+import math
+from typing import Any
+
+from glassbox import rasp
+from glassbox.compiler import selectors, values
+from glassbox.compiler.nodes import Encoded, Graph, HeadSpec, Lowered, Op, Options
+from glassbox.craft import bases
+from glassbox.craft.bases import Direction, Feature
+from glassbox.craft.chamber import attention, categorical_mlp, numerical_mlp
+from glassbox.craft.chamber.neurons import one
+
+ONE = {Direction(bases.ONE): 1.0}
+AGGREGATE_TOLERANCE = 1e-8  # leaked attention weight allowed in an Aggregate, per unit of value
+
+
+class _Lowering:
+    def __init__(self, graph: Graph, sets: dict[int, values.ValueSet], options: Options) -> None:
+        self.graph, self.sets, self.options = graph, sets, options
+        self.enc: dict[int, Encoded] = {}
+        self.ops: list[Op] = []
+        self.problems: list[tuple[str, str]] = []
+
+    def label(self, node: rasp.RASPExpr) -> str:
+        return self.graph.labels[node]
+
+    def problem(self, node: rasp.RASPExpr, reason: str) -> None:
+        self.problems.append((self.label(node), reason))
+
+    # -- reads -----------------------------------------------------------------------------
+    def numeric_read(self, node: rasp.SOp) -> "Feature | None":
+        """The feature reading `node` as a number (categorical SOps with numeric values too)."""
+        enc = self.enc.get(id(node))
+        if enc is None:
+            return None
+        if enc.numerical is not None:
+            return enc.numerical
+        vs = self.sets[id(node)]
+        if not vs.numeric:
+            return None
+        return bases.add(*((float(v), enc.categorical[v]) for v in vs.values if v in enc.categorical))
+
+    def values_of(self, node: rasp.SOp) -> "tuple[Any, ...] | None":
+        return self.sets[id(node)].values
+
+    # -- per-node rules --------------------------------------------------------------------
+    def lower(self, node: rasp.RASPExpr) -> None:
+        if isinstance(node, rasp.Selector):
+            return
+        vs = self.sets[id(node)]
+        numerical = node.encoding is rasp.Encoding.NUMERICAL
+        if numerical and vs.may_be_none:
+            self.problem(node, "a numerical SOp cannot be None (a numerical residual has no 'empty' "
+                               "value); give its Aggregate a numeric default or make it categorical")
+        handler = {
+            rasp.TokensType: self.lower_source, rasp.IndicesType: self.lower_source,
+            rasp.LengthType: self.lower_length, rasp.Full: self.lower_full,
+            rasp.Map: self.lower_map, rasp.SequenceMap: self.lower_sequence_map,
+            rasp.LinearSequenceMap: self.lower_sequence_map, rasp.Aggregate: self.lower_aggregate,
+            rasp.SelectorWidth: self.lower_width,
+        }.get(type(node))
+        if handler is None:
+            self.problem(node, f"{type(node).__name__} cannot be compiled (it has no transformer form)")
+            self.enc[id(node)] = Encoded({}, {} if numerical else None, frozenset())
+            return
+        handler(node)
+
+    def set_virtual(self, node: rasp.SOp, table: "dict[Any, Feature] | None", scalar: "Feature | None",
+                    deps: frozenset[str]) -> None:
+        self.enc[id(node)] = Encoded(table, scalar, deps)
+
+    def materialise(self, node: rasp.SOp, kind: str, deps: frozenset[str], head: "HeadSpec | None",
+                    neurons: tuple = (), scratch: tuple[Direction, ...] = (),
+                    outputs: "tuple[Direction, ...] | None" = None) -> tuple[Direction, ...]:
+        label = self.label(node)
+        if node.encoding is rasp.Encoding.NUMERICAL:
+            dirs = (Direction(label),)
+            self.enc[id(node)] = Encoded(None, {dirs[0]: 1.0}, frozenset({label}))
+        else:
+            dirs = tuple(Direction(label, v) for v in (self.values_of(node) or ()))
+            self.enc[id(node)] = Encoded({d.value: {d: 1.0} for d in dirs}, None, frozenset({label}))
+        self.ops.append(Op(label, kind, head, tuple(neurons), dirs, scratch, deps))
+        return dirs
+
+    def out_vector(self, node: rasp.SOp, value: Any) -> Feature:
+        """The output vector an MLP writes for `value` of the materialised `node`."""
+        label = self.label(node)
+        if value is None:
+            return {}
+        if node.encoding is rasp.Encoding.NUMERICAL:
+            return {Direction(label): float(value)} if value != 0 else {}
+        return {Direction(label, value): 1.0}
+
+    def lower_source(self, node: rasp.SOp) -> None:
+        name = bases.TOKENS if isinstance(node, rasp.TokensType) else bases.INDICES
+        table = {v: {Direction(name, v): 1.0} for v in self.values_of(node)}
+        if node.encoding is rasp.Encoding.NUMERICAL:
+            if not self.sets[id(node)].numeric:
+                self.problem(node, f"numerical {name} needs numeric values, got {self.values_of(node)!r}")
+                return self.set_virtual(node, None, {}, frozenset())
+            return self.set_virtual(node, None, bases.add(*((float(v), f) for v, f in table.items())),
+                                    frozenset())
+        self.set_virtual(node, table, None, frozenset())
+
+    def lower_full(self, node: rasp.Full) -> None:
+        if node.encoding is rasp.Encoding.NUMERICAL:
+            if not isinstance(node.fill, (int, float)):
+                self.problem(node, f"numerical Full needs a number, got {node.fill!r}")
+                return self.set_virtual(node, None, {}, frozenset())
+            return self.set_virtual(node, None, bases.add((float(node.fill), ONE)), frozenset())
+        self.set_virtual(node, {} if node.fill is None else {node.fill: dict(ONE)}, None, frozenset())
+
+    def lower_map(self, node: rasp.Map) -> None:
+        inner = self.enc[id(node.inner)]
+        in_values = self.values_of(node.inner)
+        if in_values is None:
+            self.problem(node, f"the input {self.label(node.inner)!r} has too many possible values "
+                               f"(> {values.MAX_VALUES}) to tabulate this Map")
+            return self.set_virtual(node, {}, None if node.encoding.value == "categorical" else {},
+                                    inner.deps)
+        table = {x: _safe(node.f, x) for x in in_values}
+        self.lower_function(node, table, node.inner, inner)
+
+    def lower_function(self, node: rasp.SOp, table: dict, src: rasp.SOp, src_enc: Encoded) -> None:
+        """A one-input function given as a table over the input's values."""
+        numerical_out = node.encoding is rasp.Encoding.NUMERICAL
+        if numerical_out and not all(_is_number(y) for y in table.values() if y is not None):
+            self.problem(node, "a numerical Map must return numbers, got "
+                               f"{[y for y in table.values() if not _is_number(y)][:3]!r}")
+            return self.set_virtual(node, None, {}, src_enc.deps)
+        if src_enc.categorical is not None:  # linear in the one-hot input: virtual
+            if numerical_out:
+                return self.set_virtual(node, None, bases.add(
+                    *((float(y), src_enc.categorical[x]) for x, y in table.items() if y is not None)),
+                    src_enc.deps)
+            out: dict[Any, dict] = {}
+            for x, y in table.items():
+                if y is not None and x in src_enc.categorical:
+                    out[y] = bases.add((1, out.get(y, {})), (1, src_enc.categorical[x]))
+            return self.set_virtual(node, out, None, src_enc.deps)
+        xs = list(table)  # numerical input, ascending values
+        if numerical_out:
+            affine = _affine_fit([(float(x),) for x in xs], [float(table[x]) for x in xs])
+            if affine is not None:
+                (a,), b = affine
+                return self.set_virtual(node, None, bases.add((a, src_enc.numerical), (b, ONE)), src_enc.deps)
+        if any(table[x] is None for x in xs):
+            self.problem(node, "its function fails on some input values: "
+                               f"{self.sets[id(node)].failures or 'returns None'}")
+        neurons = numerical_mlp.discretise(
+            src_enc.numerical, [float(x) for x in xs], [self.out_vector(node, table[x]) for x in xs])
+        self.materialise(node, "mlp", src_enc.deps, None, neurons)
+
+    def lower_sequence_map(self, node: rasp.SequenceMap) -> None:
+        if node.fst is node.snd:
+            in_values = self.values_of(node.fst)
+            if in_values is None:
+                return self.problem(node, f"the input {self.label(node.fst)!r} has too many values")
+            table = {x: _safe(node.f, x, x) for x in in_values}
+            return self.lower_function(node, table, node.fst, self.enc[id(node.fst)])
+        fx, fy = self.enc[id(node.fst)], self.enc[id(node.snd)]
+        xs, ys = self.values_of(node.fst), self.values_of(node.snd)
+        deps = fx.deps | fy.deps
+        numerical_out = node.encoding is rasp.Encoding.NUMERICAL
+        if xs is None or ys is None:
+            self.problem(node, "an input has too many possible values to tabulate this SequenceMap")
+            return self.set_virtual(node, None if not numerical_out else None, {} if numerical_out else None, deps)
+        table = {(x, y): _safe(node.f, x, y) for x in xs for y in ys}
+        rx, ry = self.numeric_read(node.fst), self.numeric_read(node.snd)
+        if numerical_out and rx is not None and ry is not None and all(_is_number(v) for v in table.values()):
+            affine = _affine_fit([(float(x), float(y)) for x, y in table], [float(v) for v in table.values()])
+            if affine is not None:
+                (a, b), c = affine
+                return self.set_virtual(node, None, bases.add((a, rx), (b, ry), (c, ONE)), deps)
+        if numerical_out and not all(_is_number(v) for v in table.values() if v is not None):
+            self.problem(node, "a numerical SequenceMap must return numbers")
+            return self.set_virtual(node, None, {}, deps)
+        if fx.categorical is not None and fy.categorical is not None:
+            neurons = categorical_mlp.sequence_map(
+                fx.categorical, fy.categorical, lambda a, b: self.out_vector(node, table[(a, b)]))
+        elif fx.categorical is not None or fy.categorical is not None:
+            cat_first = fx.categorical is not None
+            gate_enc, num_enc = (fx, fy) if cat_first else (fy, fx)
+            gate_values, num_values = (xs, ys) if cat_first else (ys, xs)
+            neurons = []
+            for g in gate_values:
+                if g not in gate_enc.categorical:
+                    continue
+                outs = [self.out_vector(node, table[(g, v) if cat_first else (v, g)]) for v in num_values]
+                neurons += numerical_mlp.discretise(num_enc.numerical, [float(v) for v in num_values], outs,
+                                                    gate=gate_enc.categorical[g])
+        else:
+            self.problem(node, "a SequenceMap of two numerical SOps must be affine (a·x + b·y + c); "
+                               "make one input categorical with rasp.categorical(...)")
+            return self.set_virtual(node, None, {}, deps)
+        self.materialise(node, "mlp", deps, None, neurons)
+
+    def lower_aggregate(self, node: rasp.Aggregate) -> None:
+        groups, sel_deps = self.selector(node.selector, node)
+        deps = sel_deps | self.enc[id(node.sop)].deps
+        n = self.options.max_seq_len
+        if node.encoding is rasp.Encoding.NUMERICAL:
+            read = self.numeric_read(node.sop)
+            if node.default not in (0, None):
+                self.problem(node, f"a numerical Aggregate's default must be 0, got {node.default!r}")
+            if read is None:
+                self.problem(node, f"a numerical Aggregate needs numeric values in {self.label(node.sop)!r}")
+                read = {}
+            scale = max([1.0] + [abs(float(v)) for v in (self.values_of(node.sop) or ())])
+            sharp = attention.aggregate_sharpness(n, AGGREGATE_TOLERANCE / scale)
+            out = Direction(self.label(node))
+            head = HeadSpec(tuple(groups), sharp, (len(groups) - 0.5) * sharp, {out: read})
+            self.materialise(node, "attn", deps, head)
+            return
+        src = self.enc[id(node.sop)]
+        if src.categorical is None:
+            self.problem(node, f"a categorical Aggregate needs a categorical input; {self.label(node.sop)!r} "
+                               "is numerical (annotate the Aggregate numerical, or Map it to categories)")
+            src = Encoded({}, None, src.deps)
+        if node.default is not None:
+            self.problem(node, f"a categorical Aggregate's default must be None, got {node.default!r}")
+        label = self.label(node)
+        sharp = attention.aggregate_sharpness(n, AGGREGATE_TOLERANCE)
+        reads = {Direction(label, v): src.categorical[v] for v in (self.values_of(node) or ())
+                 if v in src.categorical}
+        head = HeadSpec(tuple(groups), sharp, (len(groups) - 0.5) * sharp, reads)
+        self.materialise(node, "attn", deps, head)
+
+    def lower_width(self, node: rasp.SelectorWidth) -> None:
+        groups, deps = self.selector(node.selector, node)
+        self.lower_width_of(node, groups, deps)
+
+    def lower_length(self, node: rasp.LengthType) -> None:
+        if self.options.causal:
+            self.problem(node, "length needs every position, which a causal model cannot see")
+        self.lower_width_of(node, [], frozenset())
+
+    def lower_width_of(self, node: rasp.SOp, groups: list, deps: frozenset[str]) -> None:
+        n = self.options.max_seq_len
+        label = self.label(node)
+        scratch = Direction(f"{label}.bos_weight")
+        gap = 1.0 / (n * (n + 1)) if n > 0 else 1.0
+        sharp = attention.width_sharpness(n, gap * 1e-3)
+        head = HeadSpec(tuple(groups), sharp, len(groups) * sharp, {scratch: {attention_bos(self.options): 1.0}})
+        widths = list(range(n, -1, -1))  # ascending 1/(w+1)
+        neurons = numerical_mlp.discretise(
+            {scratch: 1.0}, [1.0 / (w + 1) for w in widths], [self.out_vector(node, w) for w in widths])
+        self.materialise(node, "width", deps, head, neurons, scratch=(scratch,))
+
+    def selector(self, sel: rasp.Selector, user: rasp.RASPExpr) -> tuple[list, frozenset[str]]:
+        groups, problems = selectors.to_groups(sel, self.graph.labels)
+        for label, reason in problems:
+            self.problems.append((label, reason))
+        out, deps = [], frozenset()
+        for keys, queries, predicate in groups:
+            ke, qe = self.enc[id(keys)], self.enc[id(queries)]
+            for side, enc in (("keys", keys), ("queries", queries)):
+                if self.enc[id(enc)].categorical is None:
+                    self.problem(sel, f"its {side} {self.label(enc)!r} are numerical; Select needs "
+                                      "categorical keys and queries (wrap them in rasp.categorical(Map(...)))")
+            if ke.categorical is None or qe.categorical is None:
+                continue
+            out.append(attention.PredicateGroup(ke.categorical, qe.categorical, predicate))
+            deps |= ke.deps | qe.deps
+        return out, deps
+
+
+def attention_bos(options: Options) -> Direction:
+    """The BOS direction of the residual stream."""
+    return Direction(bases.TOKENS, options.bos)
+
+
+def lower(graph: Graph, sets: dict[int, values.ValueSet], options: Options) -> tuple[Lowered, list]:
+    """Lower every node; returns the ops and encodings, and the list of (label, reason) problems."""
+    state = _Lowering(graph, sets, options)
+    for node in graph.nodes:
+        state.lower(node)
+    sink = graph.sink
+    enc = state.enc.get(id(sink))
+    if not isinstance(sink, rasp.SOp) or enc is None:
+        state.problems.append((graph.labels[sink], "the program's output must be an SOp"))
+        return Lowered((), {}, None, (), False), state.problems
+    if enc.numerical is not None:
+        out_values, out_features = None, (enc.numerical,)
+    else:
+        out_values = tuple(v for v in (sets[id(sink)].values or ()) if v in enc.categorical)
+        out_features = tuple(enc.categorical[v] for v in out_values)
+    uses_indices = any(isinstance(node, rasp.IndicesType) for node in graph.nodes)
+    encodings = {graph.labels[n]: state.enc[id(n)] for n in graph.nodes if id(n) in state.enc}
+    return Lowered(tuple(state.ops), encodings, out_values, out_features, uses_indices), state.problems
+
+
+def _safe(f: Any, *args: Any) -> Any:
+    try:
+        return f(*args)
+    except Exception:
+        return None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not (isinstance(v, float) and not math.isfinite(v))
+
+
+def _affine_fit(xs: list[tuple[float, ...]], ys: list[float]) -> "tuple[tuple[float, ...], float] | None":
+    """Coefficients (a, c) with y = a·x + c exactly (to 1e-9 relative) on every point, or None."""
+    import numpy as np
+
+    if not xs:
+        return None
+    design = np.hstack([np.array(xs, dtype=float), np.ones((len(xs), 1))])
+    target = np.array(ys, dtype=float)
+    coef, *_ = np.linalg.lstsq(design, target, rcond=None)
+    if not np.allclose(design @ coef, target, rtol=1e-9, atol=1e-9 * max(1.0, float(np.abs(target).max()))):
+        return None
+    coef = np.where(np.abs(coef) < 1e-12, 0.0, coef)
+    return tuple(float(c) for c in coef[:-1]), float(coef[-1])
+
+
+_ = one  # re-exported for chamber symmetry

@@ -1,0 +1,36 @@
+"""Up-front checks on the arguments of a compilation (the program itself is checked while lowering)."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from glassbox import rasp
+from glassbox.craft import bases
+from glassbox.errors import CompileError
+
+
+def check_arguments(program: Any, vocab: Iterable[Any], max_seq_len: Any, bos: Any, pad: Any) -> tuple:
+    """Validate the compile arguments; returns the vocab as a sorted tuple.
+
+    Raises:
+        CompileError: listing every problem found.
+    """
+    problems = []
+    if not isinstance(program, rasp.SOp):
+        problems.append((repr(program), "the program must be a RASP SOp"))
+    try:
+        vocab = tuple(bases.sorted_values(vocab))
+    except TypeError as exc:
+        problems.append(("vocab", f"must be an iterable of hashable tokens ({exc})"))
+        vocab = ()
+    if not vocab:
+        problems.append(("vocab", "must contain at least one token"))
+    for special, name in ((bos, "compiler_bos"), (pad, "compiler_pad")):
+        if special in vocab:
+            problems.append((name, f"{special!r} is also in the vocab; choose a token outside it"))
+    if bos == pad:
+        problems.append(("compiler_pad", f"must differ from compiler_bos ({bos!r})"))
+    if not isinstance(max_seq_len, int) or isinstance(max_seq_len, bool) or max_seq_len < 1:
+        problems.append(("max_seq_len", f"must be a positive integer, got {max_seq_len!r}"))
+    if problems:
+        raise CompileError(problems)
+    return vocab

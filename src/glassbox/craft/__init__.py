@@ -1,0 +1,1 @@
+"""The intermediate representation: named residual directions, linear features, blocks with numpy apply()."""

@@ -1,0 +1,1 @@
+"""The PyTorch transformer (hooked, TransformerLens names) and the CompiledModel wrapper."""
