@@ -1,0 +1,243 @@
+"""Presets and the resumable sweep over dataset sizes T, seeds and hidden sizes m.
+
+`run_experiment(config, out_dir)` writes `config.json`, then `results.json` after every
+finished run (atomically, so an interrupted sweep loses at most the run in progress), and
+skips runs already in `results.json` when started again on the same directory.
+
+>>> sorted(PRESETS)
+['paper', 'quick', 'reduced', 'smoke', 'tm-quick', 'tm-reduced']
+>>> PRESETS["paper"].sizes[-3:], PRESETS["paper"].data.n_features
+((200000, 500000, None), 10000)
+"""
+
+import dataclasses
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from glassbox.errors import ConfigError
+from glassbox.toy.double_descent.config import DataConfig, ExperimentConfig, TrainConfig
+from glassbox.toy.double_descent.data import SparseDataset, sample_dataset
+from glassbox.toy.double_descent.metrics import run_metrics
+from glassbox.toy.double_descent.step import FullBatchStep, resolve_backend
+from glassbox.toy.double_descent.train import run_size, seeds_for
+
+PAPER_SIZES = (3, 5, 6, 8, 10, 15, 30, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
+PAPER_SIZES += (20_000, 50_000, 100_000, 200_000, 500_000)
+REDUCED = DataConfig(n_features=1000, sparsity=0.99)  # Hobbhahn's and ARENA's setting
+QUICK_SIZES = (3, 5, 10, 30, 100, 300, 1000, 3000, 10_000, None)
+TM_HIDDEN = (1, 2, 3, 4, 6, 8)  # the paper's m grid is not given in its text
+
+PRESETS: "dict[str, ExperimentConfig]" = {
+    # Henighan et al. 2023, figure 1: ~1.8e15 (point x feature x step) units; GPU only.
+    "paper": ExperimentConfig(
+        name="paper",
+        sizes=PAPER_SIZES + (None,),
+        seeds=(0, 1, 2, 3),
+        data=DataConfig(n_features=10_000, sparsity=0.999),
+        train=TrainConfig(steps=50_000),
+    ),
+    "reduced": ExperimentConfig(
+        name="reduced",
+        sizes=PAPER_SIZES[:15] + (None,),
+        seeds=(0, 1, 2, 3),
+        data=REDUCED,
+        train=TrainConfig(steps=50_000),
+    ),
+    "quick": ExperimentConfig(name="quick", sizes=QUICK_SIZES, data=REDUCED, train=TrainConfig(steps=10_000)),
+    "tm-quick": ExperimentConfig(
+        name="tm-quick",
+        sizes=QUICK_SIZES,
+        d_hidden=TM_HIDDEN,
+        data=REDUCED,
+        train=TrainConfig(steps=10_000),
+    ),
+    "tm-reduced": ExperimentConfig(
+        name="tm-reduced",
+        sizes=PAPER_SIZES[:15] + (None,),
+        seeds=(0, 1, 2, 3),
+        d_hidden=TM_HIDDEN,
+        data=REDUCED,
+        train=TrainConfig(steps=50_000),
+    ),
+    # Seconds on a laptop: for trying the pipeline and for the CLI tests.
+    "smoke": ExperimentConfig(
+        name="smoke",
+        sizes=(3, 5, 100, None),
+        data=DataConfig(n_features=100, sparsity=0.95, test_samples=2000, infinite_batch=256),
+        train=TrainConfig(steps=300),
+        max_points_reported=50,
+    ),
+}
+
+
+def run_key(run: "dict[str, Any]") -> "tuple[int | None, int, int]":
+    """(T, seed, m) identifying a run in `results.json`."""
+    return run["T"], run["seed"], run["d_hidden"]
+
+
+def pending_runs(config: ExperimentConfig, done: "set[tuple]") -> "list[tuple[int | None, int, int]]":
+    """The (T, seed, m) runs of `config` not in `done`, smallest T first and ∞ last."""
+    sizes = sorted(config.sizes, key=lambda T: float("inf") if T is None else T)
+    keys = [(T, seed, m) for m in config.d_hidden for T in sizes for seed in config.seeds]
+    return [key for key in keys if key not in done]
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(payload))
+    os.replace(tmp, path)  # atomic on POSIX: readers see the old or the new file, never half
+
+
+def _round(values: Any) -> Any:
+    """Lists of float32-derived numbers with 7 significant digits (float32 precision)."""
+    if isinstance(values, list):
+        return [_round(v) for v in values]
+    return float(f"{values:.7g}")
+
+
+def _check_config(path: Path, config: ExperimentConfig) -> None:
+    if not path.exists():
+        return
+    saved = json.loads(path.read_text())
+    ours = config.to_dict()
+    # Where the runs execute (device, backend, threads) does not change what they compute.
+    saved.pop("compute", None)
+    ours.pop("compute", None)
+    if json.loads(json.dumps(ours)) != saved:
+        keys = sorted(k for k in ours if json.loads(json.dumps(ours[k])) != saved.get(k))
+        raise ConfigError(
+            f"{path} holds a different experiment (differs in {keys}); "
+            "resume with the same preset or choose another --out directory"
+        )
+
+
+def measure_run(
+    config: ExperimentConfig, T: "int | None", seed: int, m: int, test: SparseDataset, progress=None
+) -> "dict[str, Any]":
+    """Train one (T, seed, m) run and measure it.
+
+    Args:
+        config: the experiment.
+        T: dataset size (None = ∞).
+        seed: dataset seed.
+        m: hidden size.
+        test: the seed's test points.
+        progress: step counter callback.
+
+    Returns:
+        The `results.json` entry.
+    """
+    c = config.compute
+    outcome = run_size(T, seed, m, config.data, config.train, c, progress)
+    W, b = outcome.trained.W, outcome.trained.b
+    tdt = getattr(torch, c.dtype)
+    test_step = FullBatchStep(test, m, c.backend, c.device, c.dtype, c.chunk_size, c.threads)
+    test_loss = test_step(
+        torch.from_numpy(W).to(c.device, tdt), torch.from_numpy(b).to(c.device, tdt), grad=False
+    ).loss
+    points = outcome.data if outcome.data is not None else test
+    metrics = run_metrics(W, b, points, outcome.data is not None, config.max_points_reported)
+    for key in ("feature_dimensionality", "data_dimensionality", "data_dimensionality_sample"):
+        if metrics[key] is not None:
+            metrics[key] = _round(metrics[key])
+    metrics["hidden"] = _round(metrics["hidden"])
+    return {
+        "T": T,
+        "seed": seed,
+        "d_hidden": m,
+        "train_loss": outcome.trained.train_loss,
+        "test_loss": test_loss,
+        **metrics,
+        "W": _round(W.tolist()),
+        "b": _round(b.tolist()),
+        "n_zero_points": None if outcome.data is None else outcome.data.n_zero_points,
+        "restart_train_losses": outcome.restart_train_losses,
+        "backend": resolve_backend(c.backend, c.device, m, c.dtype),
+        "seconds": round(outcome.seconds, 3),
+    }
+
+
+def run_experiment(
+    config: ExperimentConfig, out_dir: "str | Path", show_progress: bool = True
+) -> "dict[str, Any]":
+    """Run (or resume) every (T, seed, m) of `config`, saving results after each run.
+
+    Args:
+        config: the experiment.
+        out_dir: where config.json and results.json live.
+        show_progress: tqdm bars over runs and over steps.
+
+    Returns:
+        The results dict (as written to results.json).
+
+    Raises:
+        ConfigError: if `out_dir` already holds a different experiment.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _check_config(out / "config.json", config)
+    _write_json(out / "config.json", config.to_dict())
+    results_path = out / "results.json"
+    results = {"runs": []}
+    if results_path.exists():
+        results = json.loads(results_path.read_text())
+    results["environment"] = {
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "device": config.compute.device,
+        "cpu_count": os.cpu_count(),
+    }
+    todo = pending_runs(config, {run_key(r) for r in results["runs"]})
+    tests: dict[int, SparseDataset] = {}
+    runs_bar = tqdm(todo, desc=f"{config.name}: runs", disable=not show_progress, unit="run")
+    for T, seed, m in runs_bar:
+        if seed not in tests:
+            rng = np.random.default_rng(seeds_for(seed, None, 0)["test"])
+            tests[seed] = sample_dataset(config.data.test_samples, config.data, rng, config.compute.dtype)
+        runs_bar.set_postfix(T="∞" if T is None else T, seed=seed, m=m)
+        steps_bar = tqdm(
+            total=config.train.steps * config.train.restarts,
+            desc=f"T={'∞' if T is None else T}",
+            leave=False,
+            disable=not show_progress,
+            unit="step",
+        )
+        start = time.perf_counter()
+        entry = measure_run(config, T, seed, m, tests[seed], steps_bar.update)
+        steps_bar.close()
+        entry["seconds_total"] = round(time.perf_counter() - start, 3)
+        results["runs"].append(entry)
+        _write_json(results_path, results)
+    _write_json(results_path, results)
+    return results
+
+
+def preset(name: str, **compute: Any) -> ExperimentConfig:
+    """A preset by name, with `ComputeConfig` fields overridden (None values ignored).
+
+    Args:
+        name: one of `PRESETS`.
+        **compute: e.g. device="cuda", backend="numpy", threads=1.
+
+    Returns:
+        The config.
+
+    Raises:
+        ConfigError: for an unknown name.
+    """
+    if name not in PRESETS:
+        raise ConfigError(f"unknown double-descent preset {name!r}; choose from {sorted(PRESETS)}")
+    changes = {k: v for k, v in compute.items() if v is not None}
+    if changes.get("device") == "cuda" and "backend" not in changes:
+        changes["backend"] = "auto"
+    return dataclasses.replace(PRESETS[name]).with_compute(**changes)
