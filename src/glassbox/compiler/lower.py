@@ -172,11 +172,13 @@ class _Lowering:
         xs, ys = self.values_of(node.fst), self.values_of(node.snd)
         deps = fx.deps | fy.deps
         numerical_out = node.encoding is rasp.Encoding.NUMERICAL
-        if xs is None or ys is None:
-            self.problem(node, "an input has too many possible values to tabulate this SequenceMap")
-            return self.set_virtual(node, None if not numerical_out else None, {} if numerical_out else None, deps)
-        table = {(x, y): _safe(node.f, x, y) for x in xs for y in ys}
         rx, ry = self.numeric_read(node.fst), self.numeric_read(node.snd)
+        if isinstance(node, rasp.LinearSequenceMap) and numerical_out and rx is not None and ry is not None:
+            return self.set_virtual(node, None, bases.add((node.fst_fac, rx), (node.snd_fac, ry)), deps)
+        if xs is None or ys is None or len(xs) * len(ys) > values.MAX_VALUES:
+            self.problem(node, "its inputs have too many value pairs to tabulate this SequenceMap")
+            return self.set_virtual(node, None if numerical_out else {}, {} if numerical_out else None, deps)
+        table = {(x, y): _safe(node.f, x, y) for x in xs for y in ys}
         if numerical_out and rx is not None and ry is not None and all(_is_number(v) for v in table.values()):
             affine = _affine_fit([(float(x), float(y)) for x, y in table], [float(v) for v in table.values()])
             if affine is not None:

@@ -28,6 +28,10 @@ class ValueSet:
     values: "tuple[Any, ...] | None"
     may_be_none: bool = False
     failures: tuple[str, ...] = ()
+    # For (functions of) numerical Aggregates: the selector's key and, per number n of selected
+    # keys, the values possible. Two such SOps over the same selector always share n at a
+    # position, so a SequenceMap of them only pairs values with the same n.
+    by_count: "tuple[int, dict[int, frozenset]] | None" = None
 
     @property
     def bounded(self) -> bool:
@@ -64,9 +68,17 @@ def _infer_one(node: rasp.SOp, sets: dict[int, ValueSet], vocab: tuple, n: int) 
         inner = sets[id(node.inner)]
         if inner.values is None:
             return ValueSet(None, inner.may_be_none)
-        return _apply(node.f, [(x,) for x in inner.values], inner.may_be_none)
+        out = _apply(node.f, [(x,) for x in inner.values], inner.may_be_none)
+        if inner.by_count is not None:
+            sel, counts = inner.by_count
+            table = dict(zip(inner.values, (_safe(node.f, x) for x in inner.values), strict=True))
+            out = dataclasses.replace(out, by_count=(sel, {n: frozenset(table.get(v) for v in vs)
+                                                           for n, vs in counts.items()}))
+        return out
     if isinstance(node, rasp.SequenceMap):
         fst, snd = sets[id(node.fst)], sets[id(node.snd)]
+        if fst.by_count and snd.by_count and fst.by_count[0] == snd.by_count[0]:
+            return _paired_by_count(node.f, fst, snd)
         if fst.values is None or snd.values is None or len(fst.values) * len(snd.values) > MAX_VALUES:
             return ValueSet(None, fst.may_be_none or snd.may_be_none)
         if node.fst is node.snd:
@@ -83,10 +95,13 @@ def _infer_one(node: rasp.SOp, sets: dict[int, ValueSet], vocab: tuple, n: int) 
             return _make(inner.values + default, may_be_none=node.default is None or inner.may_be_none)
         if inner.values is None or not inner.numeric:
             return ValueSet(None, node.default is None)
-        means = _means(inner.values, n)
-        if means is None:
+        counts = _means(inner.values, n)
+        if counts is None:
             return ValueSet(None, node.default is None)
-        return _make(tuple(means) + default, may_be_none=node.default is None)
+        counts[0] = frozenset(default)
+        means = set().union(*counts.values())
+        made = _make(tuple(means), may_be_none=node.default is None)
+        return dataclasses.replace(made, by_count=(selector_key(node.selector), counts))
     raise TypeError(f"no value-set rule for {type(node).__name__}")
 
 
@@ -113,17 +128,61 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, Fraction)) and not (isinstance(value, float) and math.isnan(value))
 
 
-def _means(values: tuple, n: int) -> "set | None":
-    """Every mean of a multiset of 1..n elements of `values`, or None if too many."""
+def _means(values: tuple, n: int) -> "dict[int, frozenset] | None":
+    """Per count 1..n, every mean of a multiset of that many `values`; None if too many."""
     exact = all(isinstance(v, (int, bool, Fraction)) for v in values)
     base = {Fraction(v) if exact else float(v) for v in values}
-    sums, means = set(base), set()
+    sums, out, total = set(base), {}, 0
     for count in range(1, n + 1):
         if count > 1:
             if len(sums) * len(base) > 20 * MAX_VALUES:
                 return None
             sums = {s + v for s in sums for v in base}
-        means.update(s / count for s in sums)
-        if len(means) > MAX_VALUES:
+        out[count] = frozenset(float(s / count) for s in sums)
+        total += len(out[count])
+        if total > 4 * MAX_VALUES:
             return None
-    return {float(m) for m in means} if exact else means
+    return out
+
+
+def selector_key(sel: rasp.Selector) -> Any:
+    """A key equal for selectors that select the same keys on every input (structurally)."""
+    if isinstance(sel, rasp.Select):
+        pred = sel.predicate if isinstance(sel.predicate, rasp.Comparison) else id(sel.predicate)
+        return ("select", id(sel.keys), id(sel.queries), pred)
+    return (type(sel).__name__, id(sel), *(selector_key(c) for c in sel.children))
+
+
+def _paired_by_count(f: Any, fst: ValueSet, snd: ValueSet) -> ValueSet:
+    sel, a = fst.by_count
+    _, b = snd.by_count
+    counts: dict[int, frozenset] = {}
+    results, failures, size = [], [], 0
+    for n in a.keys() & b.keys():
+        here = set()
+        for x in a[n]:
+            for y in b[n]:
+                if x is None or y is None:
+                    here.add(None)
+                    continue
+                try:
+                    here.add(f(x, y))
+                except Exception as exc:
+                    failures.append(f"{(x, y)!r}: {type(exc).__name__}: {exc}")
+                    here.add(None)
+        size += len(a[n]) * len(b[n])
+        if size > 20 * MAX_VALUES:
+            return ValueSet(None, fst.may_be_none or snd.may_be_none)
+        counts[n] = frozenset(here)
+        results.extend(here)
+    made = _make(results, fst.may_be_none or snd.may_be_none, tuple(failures[:3]))
+    return dataclasses.replace(made, by_count=(sel, counts))
+
+
+def _safe(f: Any, x: Any) -> Any:
+    if x is None:
+        return None
+    try:
+        return f(x)
+    except Exception:
+        return None
