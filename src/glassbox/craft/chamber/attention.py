@@ -28,7 +28,6 @@ from glassbox.craft import bases
 from glassbox.craft.bases import Direction, Feature
 
 
-
 @dataclasses.dataclass(frozen=True)
 class PredicateGroup:
     """One predicate over the values of a (keys, queries) pair of categorical SOps."""
