@@ -18,9 +18,7 @@ def _polygon(k: int) -> torch.Tensor:
 
 def _tetrahedron() -> torch.Tensor:
     """4 unit features at the corners of a regular tetrahedron: W of shape [3, 4]."""
-    corners = torch.tensor(
-        [[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=torch.float64
-    ) / math.sqrt(3)
+    corners = torch.tensor([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=torch.float64) / math.sqrt(3)
     return corners.T
 
 
@@ -44,15 +42,9 @@ GEOMETRIES = [
 def test_regular_geometries(W, interference, dim, d_star):
     k = W.shape[1]
     torch.testing.assert_close(metrics.feature_norms(W), torch.ones(k, dtype=W.dtype))
-    torch.testing.assert_close(
-        metrics.interference(W), torch.full((k,), interference, dtype=W.dtype)
-    )
-    torch.testing.assert_close(
-        metrics.feature_dimensionality(W), torch.full((k,), dim, dtype=W.dtype)
-    )
-    torch.testing.assert_close(
-        metrics.dimensions_per_feature(W), torch.tensor(d_star, dtype=W.dtype)
-    )
+    torch.testing.assert_close(metrics.interference(W), torch.full((k,), interference, dtype=W.dtype))
+    torch.testing.assert_close(metrics.feature_dimensionality(W), torch.full((k,), dim, dtype=W.dtype))
+    torch.testing.assert_close(metrics.dimensions_per_feature(W), torch.tensor(d_star, dtype=W.dtype))
 
 
 def test_orthogonal_and_absent_features():
@@ -63,17 +55,13 @@ def test_orthogonal_and_absent_features():
     assert metrics.feature_norms(W).tolist() == [1.0, 2.0, 0.0, 0.0, 0.0]
     assert metrics.feature_dimensionality(W).tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
     assert metrics.interference(W).tolist() == [0.0] * 5
-    torch.testing.assert_close(
-        metrics.dimensions_per_feature(W), torch.tensor(2 / 5, dtype=W.dtype)
-    )
+    torch.testing.assert_close(metrics.dimensions_per_feature(W), torch.tensor(2 / 5, dtype=W.dtype))
 
 
 def test_scaled_features_are_weighted_by_length():
     # Antipodal pair of unequal lengths a, b in 1-d: D_a = a² / (a² + b²).
     W = torch.tensor([[1.0, -2.0]], dtype=torch.float64)
-    torch.testing.assert_close(
-        metrics.feature_dimensionality(W), torch.tensor([1 / 5, 4 / 5], dtype=W.dtype)
-    )
+    torch.testing.assert_close(metrics.feature_dimensionality(W), torch.tensor([1 / 5, 4 / 5], dtype=W.dtype))
     torch.testing.assert_close(metrics.interference(W), torch.tensor([4.0, 1.0], dtype=W.dtype))
 
 
@@ -103,13 +91,9 @@ def test_adversarial_vulnerability():
     # Orthogonal features: the output moves exactly as far as the input (gain 1).
     torch.testing.assert_close(metrics.adversarial_vulnerability(torch.eye(3)), torch.tensor(1.0))
     # Regular pentagon: WᵀW = (5/2)·P for the projection P, so the gain is 5/2 = 1/D*.
-    torch.testing.assert_close(
-        metrics.adversarial_vulnerability(_polygon(5)), torch.tensor(2.5, dtype=torch.float64)
-    )
+    torch.testing.assert_close(metrics.adversarial_vulnerability(_polygon(5)), torch.tensor(2.5, dtype=torch.float64))
     # Digon: WᵀW = [[1,-1],[-1,1]], attack direction (1,-1)/√2 is moved to (2,-2)/√2: gain 2.
-    torch.testing.assert_close(
-        metrics.adversarial_vulnerability(DIGON), torch.tensor(2.0, dtype=torch.float64)
-    )
+    torch.testing.assert_close(metrics.adversarial_vulnerability(DIGON), torch.tensor(2.0, dtype=torch.float64))
 
 
 def test_attack_directions_are_unit_rows_of_gram():

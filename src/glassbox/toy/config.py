@@ -1,0 +1,230 @@
+"""Frozen configs for the toy-model lab: one dataclass per concern, every open choice a field.
+
+A `RunConfig` is one batched training job (many instances of one model kind); an
+`ExperimentConfig` (a preset) is a named tuple of runs. Both round-trip through JSON, and the
+whole experiment config is written next to every result.
+
+>>> run = RunConfig(feature_probability=(1.0, 0.1), importance=((1.0, 0.9, 0.81, 0.73, 0.66),) * 2)
+>>> run.n_instances, run.model.n_features
+(2, 5)
+>>> RunConfig.from_dict(run.to_dict()) == run
+True
+"""
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from glassbox.errors import ConfigError
+
+MODEL_KINDS = ("relu_output", "linear", "hidden_relu", "absolute_value")
+INITS = ("xavier_normal", "xavier_uniform")
+SCHEDULES = ("constant", "linear", "cosine", "cosine_quarter")
+REDUCTIONS = ("sum", "mean")
+TARGETS = ("x", "abs")
+DEVICES = ("cpu", "cuda")
+GRADIENTS = ("analytic", "autograd")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Which toy model, and its sizes and initialization."""
+
+    # relu_output: x' = ReLU(WᵀW x + b) (tied); linear: x' = WᵀW x + b;
+    # hidden_relu: x' = ReLU(Wᵀ ReLU(W x) + b); absolute_value: y' = ReLU(W2 ReLU(W1 x) + b).
+    kind: str = "relu_output"
+    n_features: int = 5  # n, features per input
+    d_hidden: int = 2  # m, hidden dimensions (neurons for hidden_relu / absolute_value)
+    # Neither paper says normal or uniform; the official notebook uses xavier_normal_.
+    init: str = "xavier_normal"
+    # The notebook calls xavier_normal_ on the whole [inst, feats, hidden] tensor, so its scale
+    # depends on the number of instances; we use each instance's own fan_in/fan_out instead.
+    bias_init: float = 0.0  # the notebook starts b at zero (not stated in either paper)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """How synthetic inputs are drawn: a feature is 0 with probability S, else uniform."""
+
+    value_low: float = 0.0  # active features are uniform on [value_low, value_high]
+    value_high: float = 1.0  # the absolute-value task uses [-1, 1]
+    target: str = "x"  # "x": reconstruct the input; "abs": output |x| (computation task)
+    # The first `correlated_sets * set_size` features come in sets that are active together;
+    # the next `anticorrelated_sets * set_size` in sets with at most one active member (each
+    # set is active with probability set_size * p, so every feature keeps marginal density p).
+    correlated_sets: int = 0
+    anticorrelated_sets: int = 0
+    set_size: int = 2
+    normalize: bool = False  # rescale each nonzero point to unit norm (Henighan et al. 2023)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimizer, schedule, loss convention, restarts and seed."""
+
+    steps: int = 10_000  # the notebook's value; Henighan et al. use 50k full-batch updates
+    batch_size: int = 1024  # fresh samples per step (notebook value)
+    lr: float = 1e-3  # peak learning rate (notebook value)
+    weight_decay: float = 0.01  # AdamW, PyTorch's default, applied to W and b as the notebook does
+    beta1: float = 0.9  # Adam betas and eps: unstated in the papers, PyTorch defaults
+    beta2: float = 0.999
+    eps: float = 1e-8
+    schedule: str = "constant"  # after warm-up: constant | linear | cosine | cosine_quarter
+    # cosine = 0.5(1 + cos(π t)) (replications' reading); cosine_quarter = cos(π t / 2) (ARENA).
+    warmup_steps: int = 0  # linear warm-up from 0 to lr over this many steps
+    # Loss = Σ_features I_i (target_i - out_i)², averaged over the batch ("sum", the papers'
+    # form). "mean" also divides by n, as the notebook and ARENA do; it shrinks gradients n-fold.
+    feature_reduction: str = "sum"
+    restarts: int = 1  # best-of-k: train k copies per instance, keep the lowest eval loss
+    eval_batch_size: int = 16_384  # fresh samples that score restarts and the final loss
+    # "analytic": hand-derived backward pass (toy/backward.py, ~2x faster on CPU);
+    # "autograd": torch's, for checking or for models added later.
+    gradients: str = "analytic"
+    # CPU threads while training (restored afterwards). 1 is fastest for these small tensors,
+    # and on a busy machine 2+ threads can be 10x slower (OpenMP spin-waits); 0 = torch's choice.
+    threads: int = 1
+    log_every: int = 100  # record the mean loss every this many steps
+    seed: int = 0  # seeds both initialization and data; same seed, same result
+    device: str = "cpu"  # "cuda" fails with a GlassboxError where CUDA is absent
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One batched training job: instance i has its own feature probability and importances."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    feature_probability: tuple[float, ...] = (1.0,)  # 1 − S, one per instance
+    importance: tuple[tuple[float, ...], ...] = ((1.0,) * 5,)  # [inst][feats]
+    label: str = ""  # names the run in results and figures, e.g. "linear"
+
+    def __post_init__(self) -> None:
+        # Normalize lists (e.g. from JSON) to tuples so configs stay hashable and comparable.
+        object.__setattr__(self, "feature_probability", tuple(map(float, self.feature_probability)))
+        object.__setattr__(self, "importance", tuple(tuple(map(float, row)) for row in self.importance))
+        problems = _problems(self)
+        if problems:
+            raise ConfigError(
+                f"invalid toy-model run config {self.label!r}:\n" + "\n".join(f"  - {p}" for p in problems)
+            )
+
+    @property
+    def n_instances(self) -> int:
+        """Number of independent models trained together (before restarts)."""
+        return len(self.feature_probability)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (tuples become lists)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "RunConfig":
+        """Inverse of `to_dict`; unknown keys raise ConfigError."""
+        try:
+            return cls(
+                model=ModelConfig(**d["model"]),
+                data=DataConfig(**d["data"]),
+                train=TrainConfig(**d["train"]),
+                feature_probability=d["feature_probability"],
+                importance=d["importance"],
+                label=d.get("label", ""),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ConfigError(f"malformed toy-model run config: {exc}") from exc
+
+
+def _problems(run: RunConfig) -> list[str]:
+    """Every invalid or inconsistent value in `run` (empty when valid)."""
+    m, d, t = run.model, run.data, run.train
+    out = []
+    choices = [
+        ("model.kind", m.kind, MODEL_KINDS),
+        ("model.init", m.init, INITS),
+        ("data.target", d.target, TARGETS),
+        ("train.schedule", t.schedule, SCHEDULES),
+        ("train.feature_reduction", t.feature_reduction, REDUCTIONS),
+        ("train.device", t.device, DEVICES),
+        ("train.gradients", t.gradients, GRADIENTS),
+    ]
+    out += [f"{name}={value!r} is not one of {opts}" for name, value, opts in choices if value not in opts]
+    positive = [
+        ("model.n_features", m.n_features),
+        ("model.d_hidden", m.d_hidden),
+        ("train.steps", t.steps),
+        ("train.batch_size", t.batch_size),
+        ("train.restarts", t.restarts),
+        ("train.eval_batch_size", t.eval_batch_size),
+        ("train.log_every", t.log_every),
+        ("data.set_size", d.set_size),
+    ]
+    out += [f"{name}={value} must be a positive integer" for name, value in positive if value < 1]
+    if t.threads < 0:
+        out.append(f"train.threads={t.threads} must be >= 0")
+    if t.lr <= 0 or t.weight_decay < 0 or t.eps <= 0 or not (0 <= t.beta1 < 1 and 0 <= t.beta2 < 1):
+        out.append("train: need lr > 0, weight_decay >= 0, eps > 0 and betas in [0, 1)")
+    if not 0 <= t.warmup_steps <= t.steps:
+        out.append(f"train.warmup_steps={t.warmup_steps} must lie in [0, steps={t.steps}]")
+    if d.value_low >= d.value_high:
+        out.append(f"data: value_low={d.value_low} must be below value_high={d.value_high}")
+    if min(d.correlated_sets, d.anticorrelated_sets) < 0:
+        out.append("data: correlated_sets and anticorrelated_sets must be >= 0")
+    grouped = (d.correlated_sets + d.anticorrelated_sets) * d.set_size
+    if grouped > m.n_features:
+        out.append(f"data: {grouped} features in correlated/anticorrelated sets > n_features")
+    if not run.feature_probability:
+        out.append("feature_probability: need at least one instance")
+    for i, p in enumerate(run.feature_probability):
+        if not 0 < p <= 1:
+            out.append(f"feature_probability[{i}]={p} must lie in (0, 1]")
+        elif d.anticorrelated_sets and p * d.set_size > 1:
+            out.append(f"feature_probability[{i}]={p}: anticorrelated sets need set_size * p <= 1")
+    if len(run.importance) != run.n_instances:
+        out.append(f"importance has {len(run.importance)} rows, expected one per instance")
+    for i, row in enumerate(run.importance):
+        if len(row) != m.n_features or min(row, default=0) < 0:
+            out.append(f"importance[{i}] must hold {m.n_features} values >= 0")
+    return out
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A preset: a name and the runs it trains (e.g. a ReLU and a linear model side by side)."""
+
+    name: str
+    runs: tuple[RunConfig, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return {"name": self.name, "runs": [r.to_dict() for r in self.runs]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ExperimentConfig":
+        """Inverse of `to_dict`."""
+        return cls(name=d["name"], runs=tuple(RunConfig.from_dict(r) for r in d["runs"]))
+
+    def to_json(self) -> str:
+        """Indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    def with_train(self, **changes: Any) -> "ExperimentConfig":
+        """Copy with `changes` applied to every run's TrainConfig (e.g. steps, seed, device).
+
+        Changing only `steps` rescales `warmup_steps` to the same fraction of training.
+
+        Raises:
+            ConfigError: a change names no TrainConfig field, or gives an invalid value.
+        """
+        known = {f.name for f in dataclasses.fields(TrainConfig)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ConfigError(f"unknown training setting(s) {unknown}; known: {sorted(known)}")
+        runs = []
+        for r in self.runs:
+            change = dict(changes)
+            if "steps" in change and "warmup_steps" not in change:
+                # Keep warm-up the same fraction of training when only the length changes.
+                change["warmup_steps"] = r.train.warmup_steps * change["steps"] // r.train.steps
+            runs.append(dataclasses.replace(r, train=dataclasses.replace(r.train, **change)))
+        return dataclasses.replace(self, runs=tuple(runs))

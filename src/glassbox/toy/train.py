@@ -1,0 +1,171 @@
+"""Training loop: AdamW over all instances at once, lr schedules, best-of-k restarts.
+
+The loss of instance k is importance-weighted squared error summed over features and
+averaged over the batch; the optimized objective is the sum over instances, so each
+instance receives exactly its own gradient and (AdamW being elementwise) trains as if alone.
+
+>>> from glassbox.toy.config import RunConfig, TrainConfig
+>>> run = RunConfig(train=TrainConfig(steps=20, batch_size=64, eval_batch_size=256))
+>>> result = train(run)
+>>> tuple(result.model.W.shape), tuple(result.loss.shape)
+((1, 2, 5), (1,))
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from jaxtyping import Float
+from torch import Tensor
+
+from glassbox.errors import ConfigError
+from glassbox.toy import backward, data, models
+from glassbox.toy.config import RunConfig, TrainConfig
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a run produced: the selected instances and their losses."""
+
+    config: RunConfig
+    model: models.ToyModel  # best restart of each instance, `[inst, ...]` parameters
+    loss: Float[Tensor, " inst"]  # eval loss of the selected restart
+    restart_losses: Float[Tensor, "inst restarts"]  # eval loss of every restart
+    history: Float[Tensor, "logs inst"]  # training loss of the selected restart, every log_every
+    importance: Float[Tensor, "inst feats"]
+    feature_probability: Float[Tensor, " inst"]
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Learning rate for 0-based `step`: linear warm-up, then the chosen decay.
+
+    >>> cfg = TrainConfig(steps=100, lr=1.0, warmup_steps=10, schedule="cosine")
+    >>> [round(lr_at(s, cfg), 3) for s in (0, 9, 10, 99)]
+    [0.1, 1.0, 1.0, 0.0]
+    """
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    span = max(cfg.steps - cfg.warmup_steps - 1, 1)
+    t = min((step - cfg.warmup_steps) / span, 1.0)
+    factor = {
+        "constant": 1.0,
+        "linear": 1.0 - t,
+        "cosine": 0.5 * (1.0 + math.cos(math.pi * t)),
+        "cosine_quarter": math.cos(0.5 * math.pi * t),
+    }[cfg.schedule]
+    return cfg.lr * factor
+
+
+def importance_weighted_loss(
+    out: Float[Tensor, "inst batch feats"],
+    target: Float[Tensor, "inst batch feats"],
+    importance: Float[Tensor, "inst feats"],
+    feature_reduction: str = "sum",
+) -> Float[Tensor, " inst"]:
+    """Σ_i I_i (target_i − out_i)² per sample, averaged over the batch (one value per instance).
+
+    Args:
+        out: model outputs.
+        target: what the outputs should be.
+        importance: I_i per instance and feature.
+        feature_reduction: "sum" over features (the papers), or "mean" (notebook, ARENA).
+
+    Returns:
+        The loss of each instance.
+    """
+    per_feature = (target - out).pow(2).mean(1) * importance
+    return per_feature.sum(-1) if feature_reduction == "sum" else per_feature.mean(-1)
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device for `name`, or a clear error when CUDA was asked for and is absent.
+
+    Raises:
+        ConfigError: `name` is "cuda" and no CUDA device is available.
+    """
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device 'cuda' was requested but no CUDA GPU is available; use --device cpu")
+    return torch.device(name)
+
+
+def train(run: RunConfig, on_step: Callable[[int], None] | None = None) -> TrainResult:
+    """Train every instance of `run` (times `run.train.restarts`) and keep the best restarts.
+
+    Restarts of one instance sit next to each other on the instance axis and are scored on
+    the same fresh eval batch; the lowest eval loss wins, as the papers select by loss.
+
+    Args:
+        run: model, data and training settings plus per-instance probability and importance.
+        on_step: called with the number of steps just completed (for progress bars).
+
+    Returns:
+        The selected model and its losses.
+
+    Raises:
+        ConfigError: the requested device is unavailable.
+    """
+    cfg = run.train
+    device = resolve_device(cfg.device)
+    threads = torch.get_num_threads()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    try:
+        return _train(run, device, on_step)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(run: RunConfig, device: torch.device, on_step: Callable[[int], None] | None) -> TrainResult:
+    cfg = run.train
+    k, n_feats = cfg.restarts, run.model.n_features
+    gen = torch.Generator(device=device).manual_seed(cfg.seed)
+    prob = torch.tensor(run.feature_probability, device=device)
+    importance = torch.tensor(run.importance, device=device)
+    prob_all, importance_all = prob.repeat_interleave(k), importance.repeat_interleave(k, 0)
+    model = models.build_model(run.model, run.n_instances * k, gen, cfg.device)
+    opt = torch.optim.AdamW(
+        model.parameters(),
+        lr=lr_at(0, cfg),
+        betas=(cfg.beta1, cfg.beta2),
+        eps=cfg.eps,
+        weight_decay=cfg.weight_decay,
+    )
+    logged = []
+    done = 0
+    for step in range(cfg.steps):
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        x = data.sample_batch(prob_all, cfg.batch_size, n_feats, run.data, gen)
+        y = data.target_of(x, run.data)
+        log_now = (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps
+        if cfg.gradients == "analytic":
+            loss = backward.loss_and_grads(model, x, y, importance_all, cfg.feature_reduction, want_loss=log_now)
+        else:
+            opt.zero_grad(set_to_none=True)
+            loss = importance_weighted_loss(model(x), y, importance_all, cfg.feature_reduction)
+            loss.sum().backward()
+        opt.step()
+        if log_now:
+            logged.append(loss.detach())
+            if on_step is not None:
+                on_step(step + 1 - done)
+                done = step + 1
+    with torch.no_grad():
+        x = data.sample_batch(prob, cfg.eval_batch_size, n_feats, run.data, gen)
+        # Every restart of an instance sees the same points (kept feature-major, see data).
+        x = x.transpose(1, 2).repeat_interleave(k, 0).transpose(1, 2)
+        eval_loss = importance_weighted_loss(
+            model(x), data.target_of(x, run.data), importance_all, cfg.feature_reduction
+        ).view(run.n_instances, k)
+    best = eval_loss.argmin(-1) + torch.arange(run.n_instances, device=device) * k
+    history = torch.stack(logged)[:, best]
+    return TrainResult(
+        config=run,
+        model=models.select(model, best),
+        loss=eval_loss.gather(1, (best % k).unsqueeze(1)).squeeze(1).cpu(),
+        restart_losses=eval_loss.cpu(),
+        history=history.cpu(),
+        importance=importance.cpu(),
+        feature_probability=prob.cpu(),
+    )
