@@ -46,3 +46,9 @@ def test_hidden_vectors_match_dense_matmul(T):
     ds = sample_dataset(T, DataConfig(n_features=40, sparsity=0.9), np.random.default_rng(T))
     W = np.random.default_rng(0).standard_normal((3, 40)).astype(np.float32)
     np.testing.assert_allclose(ds.hidden(W), ds.to_dense() @ W.T, rtol=1e-5, atol=1e-6)
+
+
+def test_dense_data_draws_distinct_features():
+    # S = 0: every feature active, which rejection sampling alone would never finish.
+    ds = sample_dataset(5, DataConfig(n_features=30, sparsity=0.0), np.random.default_rng(3))
+    assert np.all(ds.row_nnz() == 30) and np.all(ds.to_dense() > 0)

@@ -80,31 +80,31 @@ class SparseDataset:
         return out
 
 
-def _distinct_positions(
-    counts: Int[np.ndarray, " T"], n: int, rng: np.random.Generator
-) -> Int[np.ndarray, " nnz"]:
+def _distinct_positions(counts: Int[np.ndarray, " T"], n: int, rng: np.random.Generator) -> Int[np.ndarray, " nnz"]:
     """For row t draw `counts[t]` distinct features uniformly, sorted within each row.
 
-    Draws with replacement and redraws any row that collided (rejection keeps every subset
+    Draws with replacement and redraws every row that collided (rejection keeps every subset
     of a given size equally likely); with about 10 of 10,000 features, collisions are rare.
+    Rows with more than sqrt(n) active features (dense data) are drawn without replacement.
     """
+    rows = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    cols = rng.integers(0, n, size=rows.size)
     offsets = np.concatenate([[0], np.cumsum(counts)])
-    rows = np.repeat(np.arange(len(counts)), counts)
-    cols = rng.integers(0, n, size=int(offsets[-1]))
+    crowded = np.flatnonzero(counts > np.sqrt(n))
+    for t in crowded:
+        cols[offsets[t] : offsets[t + 1]] = rng.choice(n, size=counts[t], replace=False)
     while True:
-        order = np.lexsort((cols, rows))
-        cols = cols[order]
-        dup = (cols[1:] == cols[:-1]) & (rows[1:] == rows[:-1])
-        bad_rows = np.unique(rows[1:][dup])
-        if bad_rows.size == 0:
+        # rows is sorted, so sorting row * n + col sorts the columns within each row.
+        keys = np.sort(rows * n + cols)
+        cols = keys - rows * n
+        dup = keys[1:] == keys[:-1]
+        if not dup.any():
             return cols.astype(np.int32)
-        for t in bad_rows:
-            cols[offsets[t] : offsets[t + 1]] = rng.choice(n, size=counts[t], replace=False)
+        redraw = np.isin(rows, rows[1:][dup])
+        cols[redraw] = rng.integers(0, n, size=int(redraw.sum()))
 
 
-def sample_dataset(
-    n_points: int, data: DataConfig, rng: np.random.Generator, dtype: str = "float32"
-) -> SparseDataset:
+def sample_dataset(n_points: int, data: DataConfig, rng: np.random.Generator, dtype: str = "float32") -> SparseDataset:
     """Draw T unit-norm sparse points.
 
     Args:

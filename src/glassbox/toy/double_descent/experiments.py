@@ -140,9 +140,7 @@ def measure_run(
     W, b = outcome.trained.W, outcome.trained.b
     tdt = getattr(torch, c.dtype)
     test_step = FullBatchStep(test, m, c.backend, c.device, c.dtype, c.chunk_size, c.threads)
-    test_loss = test_step(
-        torch.from_numpy(W).to(c.device, tdt), torch.from_numpy(b).to(c.device, tdt), grad=False
-    ).loss
+    test_loss = test_step(torch.from_numpy(W).to(c.device, tdt), torch.from_numpy(b).to(c.device, tdt), grad=False).loss
     points = outcome.data if outcome.data is not None else test
     metrics = run_metrics(W, b, points, outcome.data is not None, config.max_points_reported)
     for key in ("feature_dimensionality", "data_dimensionality", "data_dimensionality_sample"):
@@ -165,9 +163,7 @@ def measure_run(
     }
 
 
-def run_experiment(
-    config: ExperimentConfig, out_dir: "str | Path", show_progress: bool = True
-) -> "dict[str, Any]":
+def run_experiment(config: ExperimentConfig, out_dir: "str | Path", show_progress: bool = True) -> "dict[str, Any]":
     """Run (or resume) every (T, seed, m) of `config`, saving results after each run.
 
     Args:

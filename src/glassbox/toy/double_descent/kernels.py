@@ -188,9 +188,7 @@ def load(m: int, dtype: str = "float32") -> ctypes.CDLL:
     real = {"float32": "float", "float64": "double"}[dtype]
     source = _source(m, real)
     compiler = os.environ.get("CC", "cc")
-    tag = hashlib.sha256(
-        "\n".join([source, compiler, *_FLAGS, _cpu_tag(), sys.platform]).encode()
-    ).hexdigest()[:16]
+    tag = hashlib.sha256("\n".join([source, compiler, *_FLAGS, _cpu_tag(), sys.platform]).encode()).hexdigest()[:16]
     path = _cache_dir() / f"dd_m{m}_{dtype}_{tag}.so"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,9 +39,9 @@ from glassbox.errors import ConfigError, GlassboxError
 from glassbox.toy.double_descent import kernels
 from glassbox.toy.double_descent.data import SparseDataset
 
-# Below this many (point x feature) pairs a step is too short to be worth splitting
-# across threads (thread hand-off costs tens of microseconds).
-_MIN_PAIRS_PER_THREAD = 1 << 18
+# Below this many (point x feature) pairs per thread (about 0.5 ms of work) a step is not
+# worth splitting: thread hand-off costs tens of microseconds, far more on a busy machine.
+_MIN_PAIRS_PER_THREAD = 1 << 21
 _POOLS: "dict[int, ThreadPoolExecutor]" = {}
 
 
@@ -147,9 +147,7 @@ class FullBatchStep:
         elif self.backend != "numpy":
             raise ConfigError(f"unknown backend {self.backend!r}")
 
-    def __call__(
-        self, W: Float[Tensor, "d_hidden feats"], b: Float[Tensor, " feats"], grad: bool = True
-    ) -> LossGrad:
+    def __call__(self, W: Float[Tensor, "d_hidden feats"], b: Float[Tensor, " feats"], grad: bool = True) -> LossGrad:
         """Loss (mean over the points) and, if `grad`, dL/dW and dL/db.
 
         Args:
@@ -279,9 +277,7 @@ class _TorchData:
         self.xsq = float((data.values.astype(float) ** 2).sum())
 
 
-def _dense_chunk(
-    H: Float[Tensor, "chunk d_hidden"], W: Float[Tensor, "d_hidden feats"], b: Float[Tensor, " feats"]
-):
+def _dense_chunk(H: Float[Tensor, "chunk d_hidden"], W: Float[Tensor, "d_hidden feats"], b: Float[Tensor, " feats"]):
     """Dense part of one chunk with matmuls (eager; materialises [chunk, feats] once)."""
     Y = torch.relu(H @ W + b)
     return H.T @ Y, Y.sum(0), Y @ W.T, (Y * Y).sum(dtype=torch.float64)

@@ -113,9 +113,7 @@ def train_model(
     backend = resolve_backend(compute.backend, compute.device, m, compute.dtype)
     W, b = init_params(m, n, train, init_seed, compute.dtype, compute.device)
     groups = [{"params": [W]}, {"params": [b], "weight_decay": train.weight_decay * train.decay_bias}]
-    opt = torch.optim.AdamW(
-        groups, lr=train.lr, betas=train.betas, eps=train.eps, weight_decay=train.weight_decay
-    )
+    opt = torch.optim.AdamW(groups, lr=train.lr, betas=train.betas, eps=train.eps, weight_decay=train.weight_decay)
 
     def make_step(points: SparseDataset) -> FullBatchStep:
         return FullBatchStep(
