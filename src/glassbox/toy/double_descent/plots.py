@@ -88,12 +88,24 @@ def figure_double_descent(results: "dict[str, Any]", path: "str | Path", m: int 
     grid = fig.add_gridspec(4, len(panels), height_ratios=[2.2, 2.2, 1, 1])
 
     ax = fig.add_subplot(grid[0, :])
+    xs = [_x(T, inf_at) for T in sizes]
+    means = np.array([np.mean([r["test_loss"] for r in runs if r["T"] == T]) for T in sizes])
+    # Like the paper, zoom on the zero-output loss 1 (the differences that matter are ~1%)
+    # and mark the values above the top edge with their number.
+    top = max(1.03, min(means.max(), 1.03))
+    bottom = min(0.98, means.min() - 0.002)
+    clipped = np.minimum(means, top)
     for r in runs:
-        ax.scatter(_x(r["T"], inf_at), r["test_loss"], color="0.6", s=8, zorder=2)
-    means = [np.mean([r["test_loss"] for r in runs if r["T"] == T]) for T in sizes]
-    ax.plot([_x(T, inf_at) for T in sizes], means, "o-", color="k", ms=4, zorder=3)
+        ax.scatter(_x(r["T"], inf_at), min(r["test_loss"], top), color="0.6", s=8, zorder=2)
+    ax.plot(xs, clipped, "-", color="k", zorder=3)
+    inside = means <= top
+    ax.plot(np.array(xs)[inside], means[inside], "o", color="k", ms=4, zorder=4)
+    for x, y in zip(np.array(xs)[~inside], means[~inside], strict=True):
+        ax.plot(x, top, "^", color="tab:red", ms=7, zorder=4, clip_on=False)
+        ax.annotate(f"{y:.3g}", (x, top), (4, -12), textcoords="offset points", fontsize=8)
+    ax.set_ylim(bottom, top)
     ax.axhline(1.0, ls=":", color="k", lw=1, label="output zeros (loss 1)")
-    ax.set_ylabel("test loss")
+    ax.set_ylabel("test loss (mean over seeds)")
     _log_axis(ax, sizes, inf_at)
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(f"Memorization and double descent: n = {len(runs[0]['b'])}, m = {m}")
