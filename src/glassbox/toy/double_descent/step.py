@@ -47,11 +47,20 @@ _POOLS: "dict[int, ThreadPoolExecutor]" = {}
 
 @dataclass(frozen=True)
 class LossGrad:
-    """Mean loss over the points, and its gradients (None when not asked for)."""
+    """Mean loss over the points, and its gradients (None when not asked for).
 
-    loss: float
+    On CUDA the loss stays a device tensor until `.loss` is read, so a training loop that
+    does not look at it never waits for the GPU.
+    """
+
+    loss_value: "float | Tensor"
     dW: "Float[Tensor, 'd_hidden feats'] | None"
     db: "Float[Tensor, ' feats'] | None"
+
+    @property
+    def loss(self) -> float:
+        """The loss as a Python float (synchronises with the device)."""
+        return float(self.loss_value)
 
 
 def dense_reference(
@@ -258,13 +267,13 @@ class FullBatchStep:
         active = (p > 0).to(W.dtype)
         loss = (q + td.xsq - 2.0 * (td.x * p * active).sum()) / T
         if not grad:
-            return LossGrad(float(loss), None, None)
+            return LossGrad(loss, None, None)
         xa = td.x * active
         AW.index_add_(1, td.cols, -(H[td.rows] * xa[:, None]).T)
         Ab.index_add_(0, td.cols, -xa)
         S.index_add_(0, td.rows, -(W[:, td.cols] * xa).T)
         AW.index_add_(1, td.cols, (S[td.rows] * td.x[:, None]).T)
-        return LossGrad(float(loss), (2.0 / T) * AW, (2.0 / T) * Ab)
+        return LossGrad(loss, (2.0 / T) * AW, (2.0 / T) * Ab)
 
 
 class _TorchData:
