@@ -11,7 +11,7 @@ def register(toy_sub: "argparse._SubParsersAction") -> None:
     Args:
         toy_sub: the subparsers of `glassbox toy`.
     """
-    from glassbox.toy.double_descent.experiments import PRESETS
+    from glassbox.toy.double_descent.presets import PRESETS
 
     p = toy_sub.add_parser(
         "double-descent",

@@ -100,3 +100,14 @@ def test_resuming_a_different_experiment_is_refused(tmp_path):
     other = dataclasses.replace(experiments.PRESETS["smoke"], seeds=(1,))
     with pytest.raises(ConfigError, match="seeds"):
         experiments.run_experiment(other, tmp_path, show_progress=False)
+
+
+def test_glassbox_command_runs_the_smoke_preset(tmp_path, capsys):
+    from glassbox.cli.main import main
+
+    out = tmp_path / "dd"
+    assert main(["toy", "double-descent", "--preset", "smoke", "--out", str(out), "--no-progress"]) == 0
+    assert (out / "results.json").exists() and (out / "double_descent.png").exists()
+    # Resuming with another preset into the same directory is a user error (exit code 2).
+    assert main(["toy", "double-descent", "--preset", "quick", "--out", str(out)]) == 2
+    assert "different experiment" in capsys.readouterr().err

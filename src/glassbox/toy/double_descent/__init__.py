@@ -3,13 +3,15 @@
 config → data (sparse unit-norm CSR points) → step (fast full-batch loss and gradient:
 C kernel, numpy or torch) → train (AdamW, warm-up + cosine) → metrics → experiments
 (presets, resumable sweeps) → plots.
+
+Only configs and presets are imported here (no torch or matplotlib, so the CLI starts fast);
+the pipeline is `experiments.run_experiment(config, out_dir)` then
+`plots.write_figures(results, out_dir)`.
 """
 
 from glassbox.toy.double_descent.config import ComputeConfig as ComputeConfig
 from glassbox.toy.double_descent.config import DataConfig as DataConfig
 from glassbox.toy.double_descent.config import ExperimentConfig as ExperimentConfig
 from glassbox.toy.double_descent.config import TrainConfig as TrainConfig
-from glassbox.toy.double_descent.experiments import PRESETS as PRESETS
-from glassbox.toy.double_descent.experiments import preset as preset
-from glassbox.toy.double_descent.experiments import run_experiment as run_experiment
-from glassbox.toy.double_descent.plots import write_figures as write_figures
+from glassbox.toy.double_descent.presets import PRESETS as PRESETS
+from glassbox.toy.double_descent.presets import preset as preset

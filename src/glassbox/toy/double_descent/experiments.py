@@ -4,13 +4,9 @@
 finished run (atomically, so an interrupted sweep loses at most the run in progress), and
 skips runs already in `results.json` when started again on the same directory.
 
->>> sorted(PRESETS)
-['paper', 'quick', 'reduced', 'smoke', 'tm-quick', 'tm-reduced']
->>> PRESETS["paper"].sizes[-3:], PRESETS["paper"].data.n_features
-((200000, 500000, None), 10000)
+`PRESETS` and `preset` (in `presets.py`, which does not import torch) are re-exported here.
 """
 
-import dataclasses
 import json
 import os
 import platform
@@ -23,59 +19,13 @@ import torch
 from tqdm.auto import tqdm
 
 from glassbox.errors import ConfigError
-from glassbox.toy.double_descent.config import DataConfig, ExperimentConfig, TrainConfig
+from glassbox.toy.double_descent.config import ExperimentConfig
 from glassbox.toy.double_descent.data import SparseDataset, sample_dataset
 from glassbox.toy.double_descent.metrics import run_metrics
+from glassbox.toy.double_descent.presets import PRESETS as PRESETS
+from glassbox.toy.double_descent.presets import preset as preset
 from glassbox.toy.double_descent.step import FullBatchStep, resolve_backend
 from glassbox.toy.double_descent.train import run_size, seeds_for
-
-PAPER_SIZES = (3, 5, 6, 8, 10, 15, 30, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
-PAPER_SIZES += (20_000, 50_000, 100_000, 200_000, 500_000)
-REDUCED = DataConfig(n_features=1000, sparsity=0.99)  # Hobbhahn's and ARENA's setting
-QUICK_SIZES = (3, 5, 10, 30, 100, 300, 1000, 3000, 10_000, None)
-TM_HIDDEN = (1, 2, 3, 4, 6, 8)  # the paper's m grid is not given in its text
-
-PRESETS: "dict[str, ExperimentConfig]" = {
-    # Henighan et al. 2023, figure 1: ~1.8e15 (point x feature x step) units; GPU only.
-    "paper": ExperimentConfig(
-        name="paper",
-        sizes=PAPER_SIZES + (None,),
-        seeds=(0, 1, 2, 3),
-        data=DataConfig(n_features=10_000, sparsity=0.999),
-        train=TrainConfig(steps=50_000),
-    ),
-    "reduced": ExperimentConfig(
-        name="reduced",
-        sizes=PAPER_SIZES[:15] + (None,),
-        seeds=(0, 1, 2, 3),
-        data=REDUCED,
-        train=TrainConfig(steps=50_000),
-    ),
-    "quick": ExperimentConfig(name="quick", sizes=QUICK_SIZES, data=REDUCED, train=TrainConfig(steps=10_000)),
-    "tm-quick": ExperimentConfig(
-        name="tm-quick",
-        sizes=QUICK_SIZES,
-        d_hidden=TM_HIDDEN,
-        data=REDUCED,
-        train=TrainConfig(steps=10_000),
-    ),
-    "tm-reduced": ExperimentConfig(
-        name="tm-reduced",
-        sizes=PAPER_SIZES[:15] + (None,),
-        seeds=(0, 1, 2, 3),
-        d_hidden=TM_HIDDEN,
-        data=REDUCED,
-        train=TrainConfig(steps=50_000),
-    ),
-    # Seconds on a laptop: for trying the pipeline and for the CLI tests.
-    "smoke": ExperimentConfig(
-        name="smoke",
-        sizes=(3, 5, 100, None),
-        data=DataConfig(n_features=100, sparsity=0.95, test_samples=2000, infinite_batch=256),
-        train=TrainConfig(steps=300),
-        max_points_reported=50,
-    ),
-}
 
 
 def run_key(run: "dict[str, Any]") -> "tuple[int | None, int, int]":
@@ -216,24 +166,3 @@ def run_experiment(config: ExperimentConfig, out_dir: "str | Path", show_progres
         _write_json(results_path, results)
     _write_json(results_path, results)
     return results
-
-
-def preset(name: str, **compute: Any) -> ExperimentConfig:
-    """A preset by name, with `ComputeConfig` fields overridden (None values ignored).
-
-    Args:
-        name: one of `PRESETS`.
-        **compute: e.g. device="cuda", backend="numpy", threads=1.
-
-    Returns:
-        The config.
-
-    Raises:
-        ConfigError: for an unknown name.
-    """
-    if name not in PRESETS:
-        raise ConfigError(f"unknown double-descent preset {name!r}; choose from {sorted(PRESETS)}")
-    changes = {k: v for k, v in compute.items() if v is not None}
-    if changes.get("device") == "cuda" and "backend" not in changes:
-        changes["backend"] = "auto"
-    return dataclasses.replace(PRESETS[name]).with_compute(**changes)
