@@ -16,7 +16,7 @@ def test_analytic_gradients_match_autograd(kind, reduction):
     with torch.no_grad():  # a nonzero bias so both signs of the output pre-activation occur
         model.b_final.normal_(0.0, 0.3, generator=gen)
     cfg = DataConfig(value_low=-1.0, value_high=1.0, target="abs") if kind == "absolute_value" else DataConfig()
-    x = data.sample_batch(torch.tensor([1.0, 0.3, 0.05]), 256, n, cfg, gen)
+    x = data.sample_batch(torch.tensor([1.0, 0.3, 0.05]), 256, n, cfg, data.make_generator(2, "cpu"))
     y = data.target_of(x, cfg)
     importance = torch.rand(n_inst, n, generator=gen)
 

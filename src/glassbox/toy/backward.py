@@ -58,19 +58,23 @@ def loss_and_grads(
         a = torch.bmm(enc, xT)  # [inst, d_hidden, batch]
         h = torch.relu(a) if hidden_relu else a
         z = torch.baddbmm(model.b_final.detach().unsqueeze(2), dec, h)  # [inst, feats, batch]
-        g = (torch.relu(z) if out_relu else z).sub_(yT)  # out − y, reused as the gradient buffer
+        out = torch.relu(z) if out_relu else z
+        # ReLU' as a float factor: sign(ReLU(z)) is 1 where z > 0, else 0 (as autograd's).
+        # Multiplying by it is several times faster on CPU than masking with a bool tensor.
+        out_slope = out.sign() if out_relu else None
+        g = out.sub_(yT)  # out − y, reused as the gradient buffer
         loss = None
         if want_loss:
             loss = (g.square() * imp).mean(2).sum(1)
             if feature_reduction == "mean":
                 loss = loss / n
         g.mul_(scale)
-        if out_relu:
-            g.masked_fill_(z <= 0, 0.0)
+        if out_slope is not None:
+            g.mul_(out_slope)
         d_dec = torch.bmm(g, h.transpose(1, 2))  # [inst, feats, d_hidden]
         dh = torch.bmm(dec.transpose(1, 2), g)  # [inst, d_hidden, batch]
         if hidden_relu:
-            dh.masked_fill_(a <= 0, 0.0)
+            dh.mul_(h.sign())
         d_enc = torch.bmm(dh, xT.transpose(1, 2))  # [inst, d_hidden, feats]
         model.b_final.grad = g.sum(2)
         if tied:

@@ -119,7 +119,8 @@ def train(run: RunConfig, on_step: Callable[[int], None] | None = None) -> Train
 def _train(run: RunConfig, device: torch.device, on_step: Callable[[int], None] | None) -> TrainResult:
     cfg = run.train
     k, n_feats = cfg.restarts, run.model.n_features
-    gen = torch.Generator(device=device).manual_seed(cfg.seed)
+    gen = torch.Generator(device=device).manual_seed(cfg.seed)  # initialization
+    data_gen = data.make_generator(cfg.seed, device)
     prob = torch.tensor(run.feature_probability, device=device)
     importance = torch.tensor(run.importance, device=device)
     prob_all, importance_all = prob.repeat_interleave(k), importance.repeat_interleave(k, 0)
@@ -136,7 +137,7 @@ def _train(run: RunConfig, device: torch.device, on_step: Callable[[int], None] 
     for step in range(cfg.steps):
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
-        x = data.sample_batch(prob_all, cfg.batch_size, n_feats, run.data, gen)
+        x = data.sample_batch(prob_all, cfg.batch_size, n_feats, run.data, data_gen)
         y = data.target_of(x, run.data)
         log_now = (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps
         if cfg.gradients == "analytic":
@@ -152,7 +153,7 @@ def _train(run: RunConfig, device: torch.device, on_step: Callable[[int], None] 
                 on_step(step + 1 - done)
                 done = step + 1
     with torch.no_grad():
-        x = data.sample_batch(prob, cfg.eval_batch_size, n_feats, run.data, gen)
+        x = data.sample_batch(prob, cfg.eval_batch_size, n_feats, run.data, data_gen)
         # Every restart of an instance sees the same points (kept feature-major, see data).
         x = x.transpose(1, 2).repeat_interleave(k, 0).transpose(1, 2)
         eval_loss = importance_weighted_loss(
