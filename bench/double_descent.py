@@ -75,6 +75,10 @@ def main() -> None:
             if backend in ("numpy", "torch") and args.device == "cpu" and T * n > 1e7:
                 continue  # minutes per row; the smaller shapes show their rate
             step = FullBatchStep(data, 2, backend, args.device, threads=threads)
+            if backend == "torch" and args.device == "cpu":
+                # torch's OpenMP pool spins badly when the cores are shared (30x slower
+                # measured here with 2 threads); the CPU torch path is a test path anyway.
+                torch.set_num_threads(threads := 1)
             dt = time_step(step, W, b, seconds)
             ns = dt / (T * n) * 1e9
             key = f"{backend}/{threads}"
