@@ -5,6 +5,7 @@ import dataclasses
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -111,3 +112,22 @@ def test_glassbox_command_runs_the_smoke_preset(tmp_path, capsys):
     # Resuming with another preset into the same directory is a user error (exit code 2).
     assert main(["toy", "double-descent", "--preset", "quick", "--out", str(out)]) == 2
     assert "different experiment" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("decay_bias", [True, False])
+def test_numpy_adamw_equals_torch_adamw(decay_bias):
+    from glassbox.toy.double_descent.train import NumpyAdamW, TorchAdamW
+
+    gen = torch.Generator().manual_seed(0)
+    start = [torch.randn(2, 7, generator=gen, dtype=torch.float64), torch.randn(7, generator=gen, dtype=torch.float64)]
+    decays = [0.3, 0.3 * decay_bias]
+    ours = NumpyAdamW([p.numpy().copy() for p in start], decays, (0.9, 0.99), 1e-8)
+    ref = TorchAdamW([p.clone() for p in start], decays, (0.9, 0.99), 1e-8)
+    for step in range(30):
+        grads = [torch.randn(p.shape, generator=gen, dtype=torch.float64) for p in start]
+        lr = 1e-2 * (1 + step % 3)
+        ours.step([g.numpy() for g in grads], lr)
+        ref.step(grads, lr)
+    for mine, theirs in zip(ours.params, ref.params, strict=True):
+        np.testing.assert_allclose(mine, theirs.numpy(), rtol=1e-12, atol=1e-14)
+    assert not np.allclose(ours.params[0], start[0].numpy())

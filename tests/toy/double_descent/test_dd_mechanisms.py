@@ -69,3 +69,18 @@ def test_generalizing_features_beat_zero_output_and_memorizing_does_not():
     # plane; all other features are near zero.
     assert 3 <= (feature_dims > 0.15).sum() <= 6
     assert strong[6] < 0.1
+
+
+def test_backends_train_the_same_model():
+    # numpy optimizer (c, numpy backends) and torch.optim.AdamW (torch backend, the CUDA
+    # path) follow the same trajectory in float64.
+    from glassbox.toy.double_descent import kernels
+
+    small = DataConfig(n_features=50, sparsity=0.9)
+    train = TrainConfig(steps=200)
+    backends = ["numpy", "torch"] + (["c"] if kernels.available(2, "float64") else [])
+    outs = [run_size(20, 0, 2, small, train, ComputeConfig(backend=be, dtype="float64")).trained for be in backends]
+    for other in outs[1:]:
+        np.testing.assert_allclose(other.W, outs[0].W, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(other.b, outs[0].b, rtol=1e-7, atol=1e-9)
+        assert other.train_loss == pytest.approx(outs[0].train_loss, rel=1e-7)

@@ -25,8 +25,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from glassbox.errors import GlassboxError
 
 _BLOCK = r"""
@@ -208,23 +206,11 @@ def load(m: int, dtype: str = "float32") -> ctypes.CDLL:
                 raise GlassboxError(f"cannot compile the C kernel with {compiler!r}: {detail}") from exc
             os.replace(out, path)  # atomic: concurrent processes never load a partial file
     lib = ctypes.CDLL(str(path))
-    ptr = np.ctypeslib.ndpointer
-    real_p = ptr(np.dtype(dtype), flags="C_CONTIGUOUS")
+    # Arrays go in as raw addresses (the caller keeps them alive and C-contiguous): checking
+    # eight ndpointer arguments would cost more than a small-T step itself.
+    i64, ptr = ctypes.c_int64, ctypes.c_void_p
     lib.dd_chunk.restype = None
-    lib.dd_chunk.argtypes = [
-        ctypes.c_int64,
-        ctypes.c_int64,
-        ctypes.c_int64,
-        ptr(np.int64, flags="C_CONTIGUOUS"),
-        ptr(np.int32, flags="C_CONTIGUOUS"),
-        real_p,
-        real_p,
-        real_p,
-        real_p,
-        real_p,
-        ptr(np.float64, flags="C_CONTIGUOUS"),
-        ctypes.c_int,
-    ]
+    lib.dd_chunk.argtypes = [i64, i64, i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ctypes.c_int]
     _LOADED[key] = lib
     return lib
 

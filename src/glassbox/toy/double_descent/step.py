@@ -148,6 +148,11 @@ class FullBatchStep:
         self.threads = threads or default_threads()
         if self.backend == "c":
             self._lib = kernels.load(m, dtype)
+            d = self.data
+            for name, array, kind in [("indptr", d.indptr, np.int64), ("indices", d.indices, np.int32)]:
+                if array.dtype != kind or not array.flags.c_contiguous:
+                    raise GlassboxError(f"dataset {name} must be C-contiguous {np.dtype(kind)}")
+            self._data_ptrs = (d.indptr.ctypes.data, d.indices.ctypes.data, d.values.ctypes.data)
         elif self.backend == "torch":
             self._torch_data = _TorchData(self.data, device)
             self._dense = _dense_chunk
@@ -167,34 +172,61 @@ class FullBatchStep:
         Returns:
             Loss and gradients, as tensors on W's device.
         """
-        if self.data.n_points == 0:
-            raise GlassboxError("cannot take a step on an empty dataset")
         if self.backend == "torch":
+            self._check(tuple(W.shape), tuple(b.shape))
             return self._torch(W.detach(), b.detach(), grad)
-        Wn = np.ascontiguousarray(W.detach().cpu().numpy())
-        bn = np.ascontiguousarray(b.detach().cpu().numpy())
-        run = self._c if self.backend == "c" else self._numpy
-        loss, dW, db = run(Wn, bn, grad)
+        loss, dW, db = self.numpy_step(W.detach().cpu().numpy(), b.detach().cpu().numpy(), grad)
         if not grad:
             return LossGrad(loss, None, None)
-        as_t = lambda a: torch.from_numpy(a.astype(self.dtype, copy=False))
-        return LossGrad(loss, as_t(dW), as_t(db))
+        return LossGrad(loss, torch.from_numpy(dW), torch.from_numpy(db))
+
+    def numpy_step(
+        self, W: Float[np.ndarray, "d_hidden feats"], b: Float[np.ndarray, " feats"], grad: bool = True
+    ) -> "tuple[float, np.ndarray | None, np.ndarray | None]":
+        """The same on numpy arrays (CPU backends only), without torch in the loop.
+
+        Args:
+            W: weights.
+            b: bias.
+            grad: whether to compute gradients.
+
+        Returns:
+            (loss, dL/dW, dL/db) with gradients in this step's dtype (None without `grad`).
+        """
+        if self.backend == "torch":
+            raise ConfigError("numpy_step needs the c or numpy backend")
+        self._check(W.shape, b.shape)
+        W = np.ascontiguousarray(W, dtype=self.dtype)  # the C kernel reads raw memory
+        b = np.ascontiguousarray(b, dtype=self.dtype)
+        run = self._c if self.backend == "c" else self._numpy
+        loss, dW, db = run(W, b, grad)
+        if not grad:
+            return loss, None, None
+        return loss, dW.astype(self.dtype, copy=False), db.astype(self.dtype, copy=False)
+
+    def _check(self, W_shape: tuple, b_shape: tuple) -> None:
+        n = self.data.n_features
+        if self.data.n_points == 0:
+            raise GlassboxError("cannot take a step on an empty dataset")
+        if W_shape != (self.m, n) or b_shape != (n,):
+            raise GlassboxError(f"expected W [{self.m}, {n}] and b [{n}], got {list(W_shape)}, {list(b_shape)}")
 
     # --- C kernel -------------------------------------------------------------------------
     def _c_range(self, t0: int, t1: int, W: np.ndarray, b: np.ndarray, grad: bool):
-        n, d = self.data.n_features, self.data
+        n = self.data.n_features
         total_W = np.zeros((self.m, n)) if grad else None
         total_b = np.zeros(n) if grad else None
         AW = np.empty((self.m, n), dtype=self.dtype)
         Ab = np.empty(n, dtype=self.dtype)
         stats = np.zeros(1)
+        ptrs = [*self._data_ptrs, W.ctypes.data, b.ctypes.data, AW.ctypes.data, Ab.ctypes.data]
         for s in range(t0, t1, self.chunk):
             # Float32 sums are flushed into float64 every chunk, so rounding error does not
             # grow with T.
             AW.fill(0)
             Ab.fill(0)
             e = min(s + self.chunk, t1)
-            self._lib.dd_chunk(s, e, n, d.indptr, d.indices, d.values, W, b, AW, Ab, stats, grad)
+            self._lib.dd_chunk(s, e, n, *ptrs, stats.ctypes.data, grad)
             if grad:
                 total_W += AW
                 total_b += Ab
@@ -203,10 +235,10 @@ class FullBatchStep:
     def _c(self, W: np.ndarray, b: np.ndarray, grad: bool):
         T, n = self.data.n_points, self.data.n_features
         parts = max(1, min(self.threads, T * n // _MIN_PAIRS_PER_THREAD))
-        bounds = np.linspace(0, T, parts + 1).astype(int)
         if parts == 1:
             results = [self._c_range(0, T, W, b, grad)]
         else:
+            bounds = np.linspace(0, T, parts + 1).astype(int)
             pool = _POOLS.setdefault(parts, ThreadPoolExecutor(parts))
             futures = [
                 pool.submit(self._c_range, int(lo), int(hi), W, b, grad)

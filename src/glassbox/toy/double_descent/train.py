@@ -112,8 +112,15 @@ def train_model(
     n = data_cfg.n_features
     backend = resolve_backend(compute.backend, compute.device, m, compute.dtype)
     W, b = init_params(m, n, train, init_seed, compute.dtype, compute.device)
-    groups = [{"params": [W]}, {"params": [b], "weight_decay": train.weight_decay * train.decay_bias}]
-    opt = torch.optim.AdamW(groups, lr=train.lr, betas=train.betas, eps=train.eps, weight_decay=train.weight_decay)
+    decays = [train.weight_decay, train.weight_decay * train.decay_bias]
+    on_cpu = backend in ("c", "numpy")
+    if on_cpu:
+        # numpy end to end: a small-T step is ~20 us of kernel, so torch's optimizer
+        # (~90 us a step) and tensor round trips would dominate it.
+        W, b = W.numpy().copy(), b.numpy().copy()
+        opt = NumpyAdamW([W, b], decays, train.betas, train.eps)
+    else:
+        opt = TorchAdamW([W, b], decays, train.betas, train.eps)
 
     def make_step(points: SparseDataset) -> FullBatchStep:
         return FullBatchStep(
@@ -127,6 +134,12 @@ def train_model(
             compile=compute.compile,
         )
 
+    def loss_and_grads(step: FullBatchStep, grad: bool = True):
+        if on_cpu:
+            return step.numpy_step(W, b, grad)
+        out = step(W, b, grad)
+        return out.loss_value, out.dW, out.db
+
     fixed = make_step(data) if data is not None else None
     tail = max(1, train.steps // 100)
     tail_losses: list[float] = []
@@ -134,24 +147,68 @@ def train_model(
     for s in range(train.steps):
         if fixed is None:
             batch = sample_dataset(data_cfg.infinite_batch, data_cfg, stream_rng, compute.dtype)
-            out = make_step(batch)(W, b)
+            loss, dW, db = loss_and_grads(make_step(batch))
             if s >= train.steps - tail:
-                tail_losses.append(out.loss)
+                tail_losses.append(float(loss))
         else:
-            out = fixed(W, b)
-        for group in opt.param_groups:
-            group["lr"] = lr_at(s, train)
-        W.grad, b.grad = out.dW, out.db
-        opt.step()
+            loss, dW, db = loss_and_grads(fixed)
+        opt.step([dW, db], lr_at(s, train))
         done += 1
         if progress is not None and (done == 100 or s == train.steps - 1):
             progress(done)
             done = 0
-    if fixed is not None:
-        final = fixed(W, b, grad=False).loss
-    else:
-        final = float(np.mean(tail_losses))
-    return Trained(W.detach().cpu().double().numpy(), b.detach().cpu().double().numpy(), final)
+    final = float(loss_and_grads(fixed, grad=False)[0]) if fixed is not None else float(np.mean(tail_losses))
+    as_np = lambda a: a.astype(np.float64) if on_cpu else a.detach().cpu().double().numpy()
+    return Trained(as_np(W), as_np(b), final)
+
+
+class NumpyAdamW:
+    """`torch.optim.AdamW`'s update on numpy arrays, in place.
+
+    p ← p (1 - lr λ);  m ← β₁ m + (1-β₁) g;  v ← β₂ v + (1-β₂) g²;
+    p ← p - (lr / (1-β₁ᵗ)) m / (√v / √(1-β₂ᵗ) + ε)
+    """
+
+    def __init__(
+        self, params: "list[np.ndarray]", weight_decays: "list[float]", betas: "tuple[float, float]", eps: float
+    ) -> None:
+        """Zero moments for each parameter (updated in place by `step`)."""
+        self.params, self.weight_decays, self.betas, self.eps = params, weight_decays, betas, eps
+        self.exp_avg = [np.zeros_like(p) for p in params]
+        self.exp_avg_sq = [np.zeros_like(p) for p in params]
+        self.t = 0
+
+    def step(self, grads: "list[np.ndarray]", lr: float) -> None:
+        """One update with learning rate `lr`."""
+        self.t += 1
+        beta1, beta2 = self.betas
+        step_size = lr / (1 - beta1**self.t)
+        bias2_sqrt = math.sqrt(1 - beta2**self.t)
+        for p, g, m, v, wd in zip(self.params, grads, self.exp_avg, self.exp_avg_sq, self.weight_decays, strict=True):
+            p *= 1 - lr * wd
+            m += (1 - beta1) * (g - m)  # torch's lerp
+            v *= beta2
+            v += (1 - beta2) * g * g
+            p -= step_size * m / (np.sqrt(v) / bias2_sqrt + self.eps)
+
+
+class TorchAdamW:
+    """`torch.optim.AdamW` behind the same `step(grads, lr)` call (used on CUDA)."""
+
+    def __init__(
+        self, params: "list[torch.Tensor]", weight_decays: "list[float]", betas: "tuple[float, float]", eps: float
+    ) -> None:
+        """One parameter group per tensor, each with its own weight decay."""
+        self.params = params
+        groups = [{"params": [p], "weight_decay": wd} for p, wd in zip(params, weight_decays, strict=True)]
+        self.opt = torch.optim.AdamW(groups, lr=1.0, betas=betas, eps=eps)
+
+    def step(self, grads: "list[torch.Tensor]", lr: float) -> None:
+        """One update with learning rate `lr`."""
+        for p, g, group in zip(self.params, grads, self.opt.param_groups, strict=True):
+            p.grad = g
+            group["lr"] = lr
+        self.opt.step()
 
 
 @dataclass(frozen=True)
