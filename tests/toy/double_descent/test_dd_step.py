@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from glassbox.errors import GlassboxError
 from glassbox.toy.double_descent import kernels, step
 from glassbox.toy.double_descent.config import DataConfig
 from glassbox.toy.double_descent.data import sample_dataset
@@ -89,3 +90,13 @@ def test_cuda_compiled_step_equals_cpu():
     got = FullBatchStep(ds, 2, backend="torch", device="cuda", chunk_size=16)(W.cuda(), b.cuda())
     torch.testing.assert_close(got.dW.cpu().double(), ref.dW, rtol=1e-4, atol=1e-6)
     torch.testing.assert_close(got.db.cpu().double(), ref.db, rtol=1e-4, atol=1e-6)
+
+
+def test_without_a_compiler_auto_falls_back_to_numpy(monkeypatch, tmp_path):
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    monkeypatch.setenv("GLASSBOX_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(kernels, "_LOADED", {})
+    assert not kernels.available(2, "float32")
+    assert step.resolve_backend("auto", "cpu", 2, "float32") == "numpy"
+    with pytest.raises(GlassboxError, match="no-such-cc"):
+        kernels.load(2, "float32")

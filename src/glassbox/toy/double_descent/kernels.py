@@ -167,6 +167,15 @@ def _cache_dir() -> Path:
     return Path(root) / "dd_kernels"
 
 
+def _compile(source: str, compiler: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        src, out = Path(tmp) / "dd.c", Path(tmp) / "dd.so"
+        src.write_text(source)
+        subprocess.run([compiler, *_FLAGS, str(src), "-o", str(out)], check=True, capture_output=True, text=True)
+        os.replace(out, path)  # atomic: concurrent processes never load a partial file
+
+
 def load(m: int, dtype: str = "float32") -> ctypes.CDLL:
     """Compile (once, cached on disk) and load the kernel for hidden size m.
 
@@ -189,22 +198,11 @@ def load(m: int, dtype: str = "float32") -> ctypes.CDLL:
     tag = hashlib.sha256("\n".join([source, compiler, *_FLAGS, _cpu_tag(), sys.platform]).encode()).hexdigest()[:16]
     path = _cache_dir() / f"dd_m{m}_{dtype}_{tag}.so"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-            src = Path(tmp) / "dd.c"
-            src.write_text(source)
-            out = Path(tmp) / "dd.so"
-            try:
-                subprocess.run(
-                    [compiler, *_FLAGS, str(src), "-o", str(out)],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
-            except (OSError, subprocess.CalledProcessError) as exc:
-                detail = getattr(exc, "stderr", "") or str(exc)
-                raise GlassboxError(f"cannot compile the C kernel with {compiler!r}: {detail}") from exc
-            os.replace(out, path)  # atomic: concurrent processes never load a partial file
+        try:
+            _compile(source, compiler, path)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", "") or str(exc)
+            raise GlassboxError(f"cannot compile the C kernel into {path} with {compiler!r}: {detail}") from exc
     lib = ctypes.CDLL(str(path))
     # Arrays go in as raw addresses (the caller keeps them alive and C-contiguous): checking
     # eight ndpointer arguments would cost more than a small-T step itself.
