@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from glassbox.errors import ConfigError, GlassboxError
-from glassbox.toy import train
+from glassbox.toy import optim, train
 from glassbox.toy.config import ExperimentConfig, ModelConfig, RunConfig, TrainConfig
 
 SMALL = TrainConfig(steps=60, batch_size=128, eval_batch_size=1024, log_every=20)
@@ -104,3 +104,22 @@ def test_cuda_training_matches_cpu_quality():
     assert gpu.model.W.device.type == "cuda"
     # Different random streams, same distribution: the final losses agree closely.
     torch.testing.assert_close(gpu.loss, cpu.loss, rtol=0.15, atol=0.01)
+
+
+def test_adamw_matches_torch_optim():
+    gen = torch.Generator().manual_seed(0)
+    ours = [torch.nn.Parameter(torch.randn(3, 4, generator=gen)), torch.nn.Parameter(torch.randn(5, generator=gen))]
+    theirs = [torch.nn.Parameter(p.detach().clone()) for p in ours]
+    opt_ours = optim.AdamW(ours, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05)
+    opt_theirs = torch.optim.AdamW(theirs, lr=1.0, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05)
+    for step in range(20):
+        lr = 0.01 * (1 + step % 3)  # a changing learning rate, as the schedules give
+        grads = [torch.randn(p.shape, generator=gen) for p in ours]
+        for p, q, g in zip(ours, theirs, grads, strict=True):
+            p.grad, q.grad = g.clone(), g.clone()
+        for group in opt_theirs.param_groups:
+            group["lr"] = lr
+        opt_ours.step(lr)
+        opt_theirs.step()
+    for p, q in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(p, q)

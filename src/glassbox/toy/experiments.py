@@ -63,7 +63,7 @@ def dimensionality() -> ExperimentConfig:
     densities p = 20^(−k/19) so that 1/(1−S) runs from 1 to 20."""
     probs = tuple(float(20 ** (-k / 19)) for k in range(20))
     # Batch 2048 instead of 1024 steadies the sparsest instances' gradients.
-    train = TrainConfig(steps=6000, batch_size=2048, lr=3e-3, schedule="cosine", warmup_steps=300)
+    train = TrainConfig(steps=6000, batch_size=2048, lr=3e-3, schedule="cosine", warmup_steps=300, eval_batch_size=4096)
     return ExperimentConfig("dimensionality", (_run("relu_output", 200, 20, probs, (1.0,) * 200, train),))
 
 
@@ -77,7 +77,7 @@ def phase_diagram() -> ExperimentConfig:
     rest; we train 10 and keep the lowest-loss one (m = 1 often sticks in a same-sign state)."""
     probs = tuple(p for p in PHASE_DENSITY for _ in PHASE_IMPORTANCE)
     imps = tuple((1.0, r) for _ in PHASE_DENSITY for r in PHASE_IMPORTANCE)
-    train = TrainConfig(steps=4000, lr=1e-2, schedule="cosine", restarts=10)
+    train = TrainConfig(steps=4000, lr=1e-2, schedule="cosine", restarts=10, eval_batch_size=4096)
     return ExperimentConfig("phase-diagram", (_run("relu_output", 2, 1, probs, imps, train),))
 
 

@@ -37,7 +37,7 @@ def save(fig: Figure, path: str | Path) -> Path:
 def _grid(n: int, cols: int, size: float) -> tuple[Figure, list]:
     rows = math.ceil(n / cols)
     cols = min(cols, n)
-    fig = Figure(figsize=(size * cols, size * rows))
+    fig = Figure(figsize=(size * cols, size * rows), layout="constrained")
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(n)]
     return fig, axes
 
@@ -154,7 +154,7 @@ def phase_diagram(
     Returns:
         The two-panel figure.
     """
-    fig = Figure(figsize=(10, 4.2))
+    fig = Figure(figsize=(10, 4.6), layout="constrained")
     cmap = ListedColormap(["tab:blue", "tab:orange", "tab:green", "lightgrey", "black"][: len(categories)])
     extent = (0, len(importance_2), len(density), 0)
     for i, (grid, name) in enumerate([(trained, "trained (best of restarts)"), (theory, "closed form")]):
@@ -167,7 +167,7 @@ def phase_diagram(
         ax.set_yticks(yt + 0.5, [f"{density[j]:.2g}" for j in yt])
         ax.set(xlabel="relative importance of feature 2", ylabel="feature density 1 − S", title=name)
     handles = [fig.axes[0].bar(0, 0, color=cmap(k), label=c) for k, c in enumerate(categories)]
-    fig.legend(handles=handles, loc="lower center", ncol=len(categories), frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(categories), frameon=False)
     return fig
 
 

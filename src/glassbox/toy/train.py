@@ -20,7 +20,7 @@ from jaxtyping import Float
 from torch import Tensor
 
 from glassbox.errors import ConfigError
-from glassbox.toy import backward, data, models
+from glassbox.toy import backward, data, models, optim
 from glassbox.toy.config import RunConfig, TrainConfig
 
 
@@ -125,28 +125,21 @@ def _train(run: RunConfig, device: torch.device, on_step: Callable[[int], None] 
     importance = torch.tensor(run.importance, device=device)
     prob_all, importance_all = prob.repeat_interleave(k), importance.repeat_interleave(k, 0)
     model = models.build_model(run.model, run.n_instances * k, gen, cfg.device)
-    opt = torch.optim.AdamW(
-        model.parameters(),
-        lr=lr_at(0, cfg),
-        betas=(cfg.beta1, cfg.beta2),
-        eps=cfg.eps,
-        weight_decay=cfg.weight_decay,
-    )
+    opt = optim.AdamW(model.parameters(), (cfg.beta1, cfg.beta2), cfg.eps, cfg.weight_decay)
     logged = []
     done = 0
     for step in range(cfg.steps):
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step, cfg)
         x = data.sample_batch(prob_all, cfg.batch_size, n_feats, run.data, data_gen)
         y = data.target_of(x, run.data)
         log_now = (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps
         if cfg.gradients == "analytic":
             loss = backward.loss_and_grads(model, x, y, importance_all, cfg.feature_reduction, want_loss=log_now)
         else:
-            opt.zero_grad(set_to_none=True)
+            for p in model.parameters():
+                p.grad = None
             loss = importance_weighted_loss(model(x), y, importance_all, cfg.feature_reduction)
             loss.sum().backward()
-        opt.step()
+        opt.step(lr_at(step, cfg))
         if log_now:
             logged.append(loss.detach())
             if on_step is not None:
