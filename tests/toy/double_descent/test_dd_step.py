@@ -100,3 +100,17 @@ def test_without_a_compiler_auto_falls_back_to_numpy(monkeypatch, tmp_path):
     assert step.resolve_backend("auto", "cpu", 2, "float32") == "numpy"
     with pytest.raises(GlassboxError, match="no-such-cc"):
         kernels.load(2, "float32")
+
+
+@pytest.mark.slow
+def test_compiled_chunk_equals_eager_on_cpu():
+    # The CUDA path's torch.compile target, compiled here by inductor for the CPU: checks that
+    # dynamo traces it and the fused reductions give the matmul form's numbers, for two chunk
+    # sizes (dynamic shapes) and m = 2.
+    gen = torch.Generator().manual_seed(0)
+    fn = step._compiled_dense_chunk()
+    W, b = torch.randn(2, 300, generator=gen), torch.randn(300, generator=gen)
+    for rows in (64, 37):
+        H = torch.randn(rows, 2, generator=gen)
+        for a, e in zip(fn(H, W, b), step._dense_chunk(H, W, b), strict=True):
+            torch.testing.assert_close(a, e, rtol=1e-4, atol=1e-4)

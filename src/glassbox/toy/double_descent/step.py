@@ -26,6 +26,7 @@ chunked torch (the CUDA path; the dense chunk is torch.compile'd there).
 True
 """
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -157,7 +158,7 @@ class FullBatchStep:
             self._torch_data = _TorchData(self.data, device)
             self._dense = _dense_chunk
             if compile and device == "cuda":
-                self._dense = torch.compile(_dense_chunk_fused, dynamic=True)
+                self._dense = _compiled_dense_chunk()
         elif self.backend != "numpy":
             raise ConfigError(f"unknown backend {self.backend!r}")
 
@@ -337,3 +338,9 @@ def _dense_chunk_fused(
     AW = torch.stack([(H[:, k, None] * Y).sum(0) for k in range(W.shape[0])])
     S = torch.stack([(Y * W[k]).sum(1) for k in range(W.shape[0])], dim=1)
     return AW, Y.sum(0), S, (Y * Y).sum(dtype=torch.float64)
+
+
+@functools.cache
+def _compiled_dense_chunk():
+    """One compiled function for every step object (T = ∞ builds a step per batch)."""
+    return torch.compile(_dense_chunk_fused, dynamic=True)
