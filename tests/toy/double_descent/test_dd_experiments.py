@@ -131,3 +131,15 @@ def test_numpy_adamw_equals_torch_adamw(decay_bias):
     for mine, theirs in zip(ours.params, ref.params, strict=True):
         np.testing.assert_allclose(mine, theirs.numpy(), rtol=1e-12, atol=1e-14)
     assert not np.allclose(ours.params[0], start[0].numpy())
+
+
+def test_t_by_m_sweep_writes_the_heatmap(tmp_path):
+    from glassbox.toy.double_descent import plots
+
+    smoke = experiments.PRESETS["smoke"]
+    sweep = dataclasses.replace(smoke, name="tm", sizes=(3, 50), d_hidden=(1, 3), train=TrainConfig(steps=50))
+    results = experiments.run_experiment(sweep, tmp_path, show_progress=False)
+    assert sorted((r["T"], r["d_hidden"]) for r in results["runs"]) == [(3, 1), (3, 3), (50, 1), (50, 3)]
+    assert all(len(r["W"]) == r["d_hidden"] for r in results["runs"])
+    names = [p.name for p in plots.write_figures(results, tmp_path)]
+    assert names == ["double_descent.png", "norms.png", "tm_sweep.png"]
