@@ -143,3 +143,12 @@ def test_t_by_m_sweep_writes_the_heatmap(tmp_path):
     assert all(len(r["W"]) == r["d_hidden"] for r in results["runs"])
     names = [p.name for p in plots.write_figures(results, tmp_path)]
     assert names == ["double_descent.png", "norms.png", "tm_sweep.png"]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown without CUDA")
+def test_cuda_without_a_gpu_is_a_clear_user_error(tmp_path, capsys):
+    from glassbox.cli.main import main
+
+    argv = ["toy", "double-descent", "--preset", "smoke", "--out", str(tmp_path), "--device", "cuda"]
+    assert main(argv) == 2
+    assert "no CUDA device" in capsys.readouterr().err

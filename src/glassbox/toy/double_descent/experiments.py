@@ -125,8 +125,10 @@ def run_experiment(config: ExperimentConfig, out_dir: "str | Path", show_progres
         The results dict (as written to results.json).
 
     Raises:
-        ConfigError: if `out_dir` already holds a different experiment.
+        ConfigError: if `out_dir` already holds a different experiment, or CUDA is missing.
     """
+    if config.compute.device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device 'cuda' was asked for, but torch sees no CUDA device here")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _check_config(out / "config.json", config)
