@@ -255,8 +255,10 @@ class _Lowering:
         sharp = attention.width_sharpness(n, gap * 1e-3)
         head = HeadSpec(tuple(groups), sharp, len(groups) * sharp, {scratch: {attention_bos(self.options): 1.0}})
         widths = list(range(n, -1, -1))  # ascending 1/(w+1)
+        possible = set(self.values_of(node) or ())  # `length` is never 0
         neurons = numerical_mlp.discretise(
-            {scratch: 1.0}, [1.0 / (w + 1) for w in widths], [self.out_vector(node, w) for w in widths])
+            {scratch: 1.0}, [1.0 / (w + 1) for w in widths],
+            [self.out_vector(node, w) if w in possible else {} for w in widths])
         self.materialise(node, "width", deps, head, neurons, scratch=(scratch,))
 
     def selector(self, sel: rasp.Selector, user: rasp.RASPExpr) -> tuple[list, frozenset[str]]:

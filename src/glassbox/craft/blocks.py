@@ -76,9 +76,9 @@ class Model:
 
 
 def _apply_head(head: AttentionHead, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    scores = np.einsum("bqd,de,bke->bqk", x, head.w_qk, x)
+    scores = (x @ head.w_qk) @ x.transpose(0, 2, 1)
     scores = np.where(mask, scores, -np.inf)
     scores = scores - scores.max(axis=-1, keepdims=True)
     weights = np.exp(scores)
     weights /= weights.sum(axis=-1, keepdims=True)
-    return np.einsum("bqk,bkd->bqd", weights, x @ head.w_ov)
+    return weights @ (x @ head.w_ov)
