@@ -29,7 +29,7 @@ class CompiledModel:
 
     def __init__(self, module: Transformer, *, residual_labels: list[str], token_ids: dict[Any, int],
                  output_values: "tuple[Any, ...] | None", bos: Any, pad: Any, max_seq_len: int,
-                 program: Any = None, compilation: Any = None) -> None:
+                 program: Any = None, compilation: Any = None, circuit: tuple = ()) -> None:
         self.module = module
         self.residual_labels = residual_labels
         self.token_ids = token_ids
@@ -37,6 +37,7 @@ class CompiledModel:
         self.bos, self.pad, self.max_seq_len = bos, pad, max_seq_len
         self.program = program
         self.compilation = compilation  # the passes' outputs, for inspection (None after loading)
+        self.circuit = circuit  # glassbox.model.circuit.Site per expression (saved with the model)
 
     @classmethod
     def from_assembly(cls, program, graph, sets, lowered, plan, assembled, options, dtype: str) -> "CompiledModel":
@@ -51,10 +52,14 @@ class CompiledModel:
         module = Transformer(cfg, _torch_dtype(dtype))
         module.load_named({k: torch.from_numpy(v) for k, v in w.items()})
         module.eval()
+        from glassbox.model import circuit
+
         comp = Compilation(graph, sets, lowered, plan, assembled, options)
-        return cls(module, residual_labels=assembled.ir.residual.labels, token_ids=assembled.token_ids,
+        labels = assembled.ir.residual.labels
+        return cls(module, residual_labels=labels, token_ids=assembled.token_ids,
                    output_values=lowered.output_values, bos=options.bos, pad=options.pad,
-                   max_seq_len=options.max_seq_len, program=program, compilation=comp)
+                   max_seq_len=options.max_seq_len, program=program, compilation=comp,
+                   circuit=circuit.build(comp, labels))
 
     # -- shape ----------------------------------------------------------------------------------
     @property
