@@ -4,13 +4,15 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+EXTRAS := $(VENV)/.installed-extras
 
 .PHONY: demo test setup lint bench clean
 
 demo: $(STAMP)
 	$(PY) -m glassbox.demo
 
-test: $(STAMP)
+# The suite also exercises the optional exports (TransformerLens, ONNX), so it installs those extras.
+test: $(EXTRAS)
 	$(PY) -m pytest
 
 setup: $(STAMP)
@@ -23,6 +25,10 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
+
+$(EXTRAS): $(STAMP)
+	$(PY) -m pip install -q -e ".[dev,tl,onnx]"
+	touch $(EXTRAS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
