@@ -132,15 +132,30 @@ def test_float64_mode_is_tighter() -> None:
 
 
 def test_compile_error_lists_every_problem() -> None:
-    num = rasp.numerical(rasp.Map(float, rasp.tokens))
-    bad_select = rasp.Aggregate(rasp.Select(num, num, rasp.Comparison.EQ), rasp.tokens)
+    const = rasp.ConstantSOp([1, 2, 1, 2])
+    words = rasp.numerical(rasp.Map(lambda t: "many", rasp.tokens))
     bad_or = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)
                                 | rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LT))
-    program = rasp.SequenceMap(lambda a, b: (a, b), bad_select, bad_or).named("out")
+    program = rasp.SequenceMap(lambda a, b: (a, b), rasp.SequenceMap(lambda a, b: a, const, words), bad_or)
     with pytest.raises(gb.CompileError) as info:
-        gb.compile_rasp_to_model(program, vocab={1, 2}, max_seq_len=4)
+        gb.compile_rasp_to_model(program.named("out"), vocab={1, 2}, max_seq_len=4)
     labels = {label for label, _ in info.value.problems}
-    assert {"select", "selector_or"} <= labels, info.value.problems
+    assert {"constant_sop", "map", "selector_or"} <= labels, info.value.problems
+    assert all(label in str(info.value) for label in ("constant_sop", "map", "selector_or"))
+
+
+def test_numerical_keys_and_defaults_compile() -> None:
+    frac = programs.make_frac_prevs(rasp.numerical(rasp.tokens == 1))
+    half = rasp.numerical(rasp.Map(lambda t: t * 0.5, rasp.tokens))
+    later = rasp.Select(rasp.tokens, rasp.tokens, lambda k, q: k > q)
+    for program in (
+        rasp.Aggregate(rasp.Select(frac, frac, rasp.Comparison.LT), rasp.tokens, default=0),
+        rasp.numerical(rasp.SequenceMap(lambda a, b: a * b, frac, half)),
+        rasp.numerical(rasp.Aggregate(later, half, default=-2.5)),
+        rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ), half),
+    ):
+        model = gb.compile_rasp_to_model(program, vocab={1, 2, 3, 4}, max_seq_len=5)
+        assert _check(model, program, _inputs((1, 2, 3, 4), 5, seed=6), model.run) > 100
 
 
 def test_input_errors_name_token_and_position() -> None:

@@ -87,6 +87,8 @@ def _factor(ir: blocks.Model, lowered: Lowered, options: Options) -> Assembled:
     for v in options.vocab:
         w_e[token_ids[v], ir.residual.index(Direction(bases.TOKENS, v))] = 1.0
         w_e[token_ids[v], ir.residual.index(Direction(bases.ONE))] = 1.0
+        for d, value in lowered.embed_extra.items():
+            w_e[token_ids[v], ir.residual.index(d)] += value
     w["embed.W_E"] = w_e
     w_pos = np.zeros((options.max_seq_len + 1, d_model))
     if lowered.uses_indices:

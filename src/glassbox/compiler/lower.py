@@ -29,6 +29,8 @@ class _Lowering:
         self.graph, self.sets, self.options = graph, sets, options
         self.enc: dict[int, Encoded] = {}
         self.ops: list[Op] = []
+        self.embed_extra: dict[Direction, float] = {}  # added to every real token's embedding
+        self.views: dict[int, tuple[dict, frozenset[str]]] = {}  # implicit categorical copies
         self.problems: list[tuple[str, str]] = []
 
     def label(self, node: rasp.RASPExpr) -> str:
@@ -139,14 +141,13 @@ class _Lowering:
                                f"{[y for y in table.values() if not _is_number(y)][:3]!r}")
             return self.set_virtual(node, None, {}, src_enc.deps)
         if src_enc.categorical is not None:  # linear in the one-hot input: virtual
-            if numerical_out:
-                return self.set_virtual(node, None, bases.add(
-                    *((float(y), src_enc.categorical[x]) for x, y in table.items() if y is not None)),
-                    src_enc.deps)
             out: dict[Any, dict] = {}
             for x, y in table.items():
                 if y is not None and x in src_enc.categorical:
                     out[y] = bases.add((1, out.get(y, {})), (1, src_enc.categorical[x]))
+            if numerical_out:  # read as a number, and (for free) as one-hots where something compares it
+                scalar = bases.add(*((float(y), src_enc.categorical[x]) for x, y in table.items() if y is not None))
+                return self.set_virtual(node, out, scalar, src_enc.deps)
             return self.set_virtual(node, out, None, src_enc.deps)
         xs = list(table)  # numerical input, ascending values
         if numerical_out:
@@ -187,6 +188,9 @@ class _Lowering:
         if numerical_out and not all(_is_number(v) for v in table.values() if v is not None):
             self.problem(node, "a numerical SequenceMap must return numbers")
             return self.set_virtual(node, None, {}, deps)
+        if fx.categorical is None and fy.categorical is None and (view := self.categorical_view(node.fst)):
+            fx = Encoded(view[0], None, view[1])  # two numerical inputs: categorise the first
+            deps = deps | view[1]
         if fx.categorical is not None and fy.categorical is not None:
             neurons = categorical_mlp.sequence_map(
                 fx.categorical, fy.categorical, lambda a, b: self.out_vector(node, table[(a, b)]))
@@ -213,28 +217,39 @@ class _Lowering:
         n = self.options.max_seq_len
         if node.encoding is rasp.Encoding.NUMERICAL:
             read = self.numeric_read(node.sop)
-            if node.default not in (0, None):
-                self.problem(node, f"a numerical Aggregate's default must be 0, got {node.default!r}")
             if read is None:
                 self.problem(node, f"a numerical Aggregate needs numeric values in {self.label(node.sop)!r}")
                 read = {}
-            scale = max([1.0] + [abs(float(v)) for v in (self.values_of(node.sop) or ())])
+            default = node.default or 0
+            if not _is_number(default):
+                self.problem(node, f"a numerical Aggregate's default must be a number, got {default!r}")
+                default = 0
+            scale = max([1.0, abs(float(default))] + [abs(float(v)) for v in (self.values_of(node.sop) or ())])
             sharp = attention.aggregate_sharpness(n, AGGREGATE_TOLERANCE / scale)
             out = Direction(self.label(node))
+            # A default d: average (v - d) and let the embedding add d at every real token, so an
+            # empty selection (all weight on BOS, whose value is 0) leaves exactly d.
+            if default:
+                read = bases.add((1, read), (-float(default), ONE))
+                self.embed_extra[out] = self.embed_extra.get(out, 0.0) + float(default)
             head = HeadSpec(tuple(groups), sharp, (len(groups) - 0.5) * sharp, {out: read})
             self.materialise(node, "attn", deps, head)
             return
-        src = self.enc[id(node.sop)]
-        if src.categorical is None:
+        view = self.categorical_view(node.sop)
+        if view is None:
             self.problem(node, f"a categorical Aggregate needs a categorical input; {self.label(node.sop)!r} "
-                               "is numerical (annotate the Aggregate numerical, or Map it to categories)")
-            src = Encoded({}, None, src.deps)
-        if node.default is not None:
-            self.problem(node, f"a categorical Aggregate's default must be None, got {node.default!r}")
+                               "is numerical with too many values (annotate the Aggregate numerical)")
+            view = ({}, frozenset())
+        src = Encoded(view[0], None, view[1])
+        deps = deps | view[1]
         label = self.label(node)
         sharp = attention.aggregate_sharpness(n, AGGREGATE_TOLERANCE)
         reads = {Direction(label, v): src.categorical[v] for v in (self.values_of(node) or ())
                  if v in src.categorical}
+        if node.default is not None:  # as for numerical defaults: average onehot(v) - onehot(d), embed +onehot(d)
+            out = Direction(label, node.default)
+            reads[out] = bases.add((1, reads.get(out, {})), (-1, ONE))
+            self.embed_extra[out] = self.embed_extra.get(out, 0.0) + 1.0
         head = HeadSpec(tuple(groups), sharp, (len(groups) - 0.5) * sharp, reads)
         self.materialise(node, "attn", deps, head)
 
@@ -267,16 +282,32 @@ class _Lowering:
             self.problems.append((label, reason))
         out, deps = [], frozenset()
         for keys, queries, predicate in groups:
-            ke, qe = self.enc[id(keys)], self.enc[id(queries)]
-            for side, enc in (("keys", keys), ("queries", queries)):
-                if self.enc[id(enc)].categorical is None:
-                    self.problem(sel, f"its {side} {self.label(enc)!r} are numerical; Select needs "
-                                      "categorical keys and queries (wrap them in rasp.categorical(Map(...)))")
-            if ke.categorical is None or qe.categorical is None:
+            kv, qv = self.categorical_view(keys), self.categorical_view(queries)
+            for side, node, view in (("keys", keys, kv), ("queries", queries, qv)):
+                if view is None:
+                    self.problem(sel, f"its {side} {self.label(node)!r} are numerical with too many values to "
+                                      "compare categorically")
+            if kv is None or qv is None:
                 continue
-            out.append(attention.PredicateGroup(ke.categorical, qe.categorical, predicate))
-            deps |= ke.deps | qe.deps
+            out.append(attention.PredicateGroup(kv[0], qv[0], predicate))
+            deps |= kv[1] | qv[1]
         return out, deps
+
+    def categorical_view(self, node: rasp.SOp) -> "tuple[dict, frozenset[str]] | None":
+        """One-hot features of `node`; a numerical SOp gets an implicit categorical copy (one MLP)."""
+        enc = self.enc[id(node)]
+        if enc.categorical is not None:
+            return dict(enc.categorical), enc.deps
+        if id(node) not in self.views:
+            vs = self.values_of(node)
+            if vs is None or not self.sets[id(node)].numeric:
+                return None
+            label = f"{self.label(node)}.categorical"
+            dirs = [Direction(label, v) for v in vs]
+            neurons = numerical_mlp.discretise(enc.numerical, [float(v) for v in vs], [{d: 1.0} for d in dirs])
+            self.ops.append(Op(label, "mlp", None, tuple(neurons), tuple(dirs), (), enc.deps))
+            self.views[id(node)] = ({v: {d: 1.0} for v, d in zip(vs, dirs, strict=True)}, frozenset({label}))
+        return self.views[id(node)]
 
 
 def attention_bos(options: Options) -> Direction:
@@ -293,7 +324,7 @@ def lower(graph: Graph, sets: dict[int, values.ValueSet], options: Options) -> t
     enc = state.enc.get(id(sink))
     if not isinstance(sink, rasp.SOp) or enc is None:
         state.problems.append((graph.labels[sink], "the program's output must be an SOp"))
-        return Lowered((), {}, None, (), False), state.problems
+        return Lowered((), {}, None, (), False, {}), state.problems
     if enc.numerical is not None:
         out_values, out_features = None, (enc.numerical,)
     else:
@@ -301,7 +332,8 @@ def lower(graph: Graph, sets: dict[int, values.ValueSet], options: Options) -> t
         out_features = tuple(enc.categorical[v] for v in out_values)
     uses_indices = any(isinstance(node, rasp.IndicesType) for node in graph.nodes)
     encodings = {graph.labels[n]: state.enc[id(n)] for n in graph.nodes if id(n) in state.enc}
-    return Lowered(tuple(state.ops), encodings, out_values, out_features, uses_indices), state.problems
+    lowered = Lowered(tuple(state.ops), encodings, out_values, out_features, uses_indices, state.embed_extra)
+    return lowered, state.problems
 
 
 def _safe(f: Any, *args: Any) -> Any:

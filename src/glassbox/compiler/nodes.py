@@ -79,6 +79,7 @@ class Lowered:
     output_values: "tuple[Any, ...] | None"  # None for a numerical output
     output_features: tuple[Feature, ...]
     uses_indices: bool
+    embed_extra: Mapping[Direction, float]  # constants every real token's embedding adds (defaults)
 
 
 # -- schedule pass ---------------------------------------------------------------------------

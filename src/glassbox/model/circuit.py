@@ -59,7 +59,7 @@ def build(compilation: Any, residual_labels: list[str]) -> tuple[Site, ...]:
         vs = sets.get(id(node))
         enc = lowered.encodings.get(label)
         read: tuple = ()
-        if enc is not None and enc.categorical is not None:
+        if enc is not None and enc.categorical is not None and node.encoding is rasp.Encoding.CATEGORICAL:
             read = tuple((v, {str(d): c for d, c in f.items()}) for v, f in enc.categorical.items())
         elif enc is not None and enc.numerical is not None:
             read = ((None, {str(d): c for d, c in enc.numerical.items()}),)
