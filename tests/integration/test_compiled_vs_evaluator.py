@@ -123,7 +123,8 @@ def test_causal_compilation_matches_causal_evaluator() -> None:
 
 
 def test_float64_mode_is_tighter() -> None:
-    program = rasp.numerical(rasp.Map(lambda v: 7 * v * v, programs.make_frac_prevs(rasp.numerical(rasp.tokens == "x"))))
+    frac = programs.make_frac_prevs(rasp.numerical(rasp.tokens == "x"))
+    program = rasp.numerical(rasp.Map(lambda v: 7 * v * v, frac))
     model = gb.compile_rasp_to_model(program, vocab={"x", "y"}, max_seq_len=10, dtype="float64")
     seqs = _inputs(("x", "y"), 10, seed=5)
     for seq, out in zip(seqs, model.run(seqs), strict=True):
