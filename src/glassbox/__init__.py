@@ -28,3 +28,22 @@ __version__ = "0.1.0"
 from glassbox import programs as programs  # noqa: E402
 from glassbox import rasp as rasp  # noqa: E402
 from glassbox.compiler.compiling import compile_rasp_to_model as compile_rasp_to_model  # noqa: E402
+
+
+def load(directory):
+    """Load a model saved by `CompiledModel.save` (see `glassbox.export.artifact.load`).
+
+    Imported on first call, so that `import glassbox` stays torch-free.
+
+    Args:
+        directory: a folder holding `model.safetensors` and `glassbox.json`.
+
+    Returns:
+        A `glassbox.model.compiled.CompiledModel` whose outputs are bit-identical to the saved one's.
+
+    Raises:
+        ArtifactError: naming the file and the problem.
+    """
+    from glassbox.export.artifact import load as _load
+
+    return _load(directory)

@@ -166,11 +166,36 @@ class CompiledModel:
         resid = self.compilation.assembled.ir.apply(x, key_mask=ids != self.config.pad_id, causal=self.config.causal)
         return self.decode(torch.from_numpy(resid @ w["unembed.W_U"]), [len(s) for s in seqs])
 
+    # -- saving and export ---------------------------------------------------------------------
+    def save(self, directory: Any) -> Any:
+        """Write `model.safetensors` and `glassbox.json` into `directory`; see `glassbox.export.artifact`."""
+        from glassbox.export import artifact
+
+        return artifact.save(self, directory)
+
+    def to_transformer_lens(self) -> Any:
+        """An equivalent TransformerLens `HookedTransformer`; see `glassbox.export.transformer_lens`."""
+        from glassbox.export import transformer_lens
+
+        return transformer_lens.to_transformer_lens(self)
+
+    def to_onnx(self, path: Any) -> Any:
+        """Write an ONNX graph (ids in, logits out); see `glassbox.export.onnx`."""
+        from glassbox.export import onnx
+
+        return onnx.to_onnx(self, path)
+
     def __repr__(self) -> str:
         c = self.config
         return (f"CompiledModel(n_layers={c.n_layers}, d_model={c.d_model}, n_heads={c.n_heads}, "
                 f"d_head={c.d_head}, d_mlp={c.d_mlp}, n_ctx={c.n_ctx}, d_vocab={c.d_vocab}, "
                 f"d_vocab_out={c.d_vocab_out})")
+
+    def decode_residual(self, inputs: Any, **kwargs: Any) -> Any:
+        """The residual stream read by label after every stage; see `glassbox.inspect.decode.decode_residual`."""
+        from glassbox.inspect import decode
+
+        return decode.decode_residual(self, inputs, **kwargs)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,187 @@
+"""The saved model: a folder holding `model.safetensors` (every weight) and `glassbox.json` (the rest).
+
+Loading runs no code from the files: the weights are read with `safetensors` and the header with
+`json`. Everything is checked before a model is built — the header's fields and their consistency,
+the weight names, shapes, dtype and finiteness, and the weight file's SHA-256 digest — and any
+problem raises `ArtifactError` naming the file.
+
+Weight names are TransformerLens's: `embed.W_E`, `pos_embed.W_pos`, `blocks.{l}.attn.W_Q|W_K|W_V|W_O`,
+`blocks.{l}.mlp.W_in|W_out`, `unembed.W_U`.
+"""
+
+import hashlib
+import json
+import os
+import pathlib
+from typing import Any
+
+import torch
+
+from glassbox.errors import ArtifactError
+from glassbox.export import header as header_mod
+from glassbox.export import values_json
+from glassbox.model.compiled import CompiledModel
+from glassbox.model.config import ModelConfig
+from glassbox.model.transformer import Transformer
+
+WEIGHTS_FILE = "model.safetensors"
+HEADER_FILE = "glassbox.json"
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def weight_names(cfg: ModelConfig) -> list[str]:
+    """The TransformerLens names of every weight of a model with this config, in module order."""
+    names = ["embed.W_E", "pos_embed.W_pos"]
+    for layer in range(cfg.n_layers):
+        names += [f"blocks.{layer}.attn.{w}" for w in ("W_Q", "W_K", "W_V", "W_O")]
+        names += [f"blocks.{layer}.mlp.{w}" for w in ("W_in", "W_out")]
+    return names + ["unembed.W_U"]
+
+
+def named_weights(model: CompiledModel) -> dict[str, torch.Tensor]:
+    """Every weight of `model`, by TransformerLens name (detached CPU copies)."""
+    params = dict(model.module.named_parameters())
+    rename = {"embed.W_E": "W_E", "pos_embed.W_pos": "W_pos", "unembed.W_U": "W_U"}
+    return {n: params[rename.get(n, n)].detach().cpu().contiguous().clone() for n in weight_names(model.config)}
+
+
+def io_metadata(model: CompiledModel) -> dict[str, Any]:
+    """What a user of an exported copy needs to encode inputs and decode outputs (JSON-ready).
+
+    Token ids as `[token, id]` pairs (BOS has id 0), PAD and its id, the output values in logit order
+    (None for a numerical output), and the residual labels; tokens and values via `values_json`.
+    """
+    enc = values_json.encode
+    return {
+        "token_ids": [[enc(t), i] for t, i in model.token_ids.items()],
+        "bos": enc(model.bos), "pad": enc(model.pad), "pad_id": model.config.pad_id,
+        "output_values": None if model.output_values is None else [enc(v) for v in model.output_values],
+        "residual_labels": list(model.residual_labels),
+    }
+
+
+def save(model: CompiledModel, directory: "str | os.PathLike") -> pathlib.Path:
+    """Write `model.safetensors` and `glassbox.json` into `directory` (created if needed).
+
+    Args:
+        model: a compiled (or loaded) model.
+        directory: the folder to write; existing files of the same names are replaced.
+
+    Returns:
+        The folder's path.
+
+    Raises:
+        ArtifactError: if a value in the circuit map or vocab has no JSON encoding.
+    """
+    from safetensors.torch import save_file
+
+    out = pathlib.Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    weights = named_weights(model)
+    dtype = {v: k for k, v in _DTYPES.items()}[weights["embed.W_E"].dtype]
+    tmp = out / (WEIGHTS_FILE + ".tmp")
+    save_file(weights, str(tmp), metadata={"format": "pt", "producer": "glassbox"})
+    digest = _sha256(tmp)
+    try:
+        data = header_mod.build(model, dtype, {k: list(v.shape) for k, v in weights.items()}, digest)
+        text = json.dumps(data, indent=1, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as err:
+        tmp.unlink()
+        raise ArtifactError(f"{out / HEADER_FILE}: cannot write the header: {err}") from err
+    os.replace(tmp, out / WEIGHTS_FILE)
+    (out / (HEADER_FILE + ".tmp")).write_text(text + "\n", encoding="utf-8")
+    os.replace(out / (HEADER_FILE + ".tmp"), out / HEADER_FILE)
+    return out
+
+
+def load(directory: "str | os.PathLike") -> CompiledModel:
+    """Read a model saved by `save`; its outputs are bit-identical to the saved model's.
+
+    Args:
+        directory: a folder holding `model.safetensors` and `glassbox.json`.
+
+    Returns:
+        A CompiledModel with `circuit` and `residual_labels` (but `program` and `compilation` None).
+
+    Raises:
+        ArtifactError: naming the file and the problem (missing, truncated, bad JSON, unknown format
+            version, inconsistent config, missing/extra/misshapen/non-finite weights, digest mismatch).
+    """
+    folder = pathlib.Path(directory)
+    head_path, weights_path = folder / HEADER_FILE, folder / WEIGHTS_FILE
+    head = _read_header(head_path)
+    weights = _read_weights(weights_path, head)
+    module = Transformer(head.config, _DTYPES[head.dtype])
+    module.load_named(weights)
+    module.eval()
+    return CompiledModel(module, residual_labels=head.residual_labels, token_ids=head.token_ids,
+                         output_values=head.output_values, bos=head.bos, pad=head.pad,
+                         max_seq_len=head.max_seq_len, circuit=head.circuit)
+
+
+def _read_header(path: pathlib.Path) -> header_mod.Header:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ArtifactError(f"{path}: cannot read: {err}") from err
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as err:
+        raise ArtifactError(f"{path}: not valid JSON (truncated or corrupted?): {err}") from err
+    try:
+        return header_mod.read(data)
+    except ValueError as err:
+        raise ArtifactError(f"{path}: {err}") from err
+
+
+def _read_weights(path: pathlib.Path, head: header_mod.Header) -> dict[str, torch.Tensor]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    if not path.is_file():
+        raise ArtifactError(f"{path}: missing (the weights file sits beside {HEADER_FILE})")
+    try:
+        weights = load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        raise ArtifactError(f"{path}: cannot read the weights (truncated or corrupted?): {err}") from err
+    expected = {name: _shape(head.config, name) for name in weight_names(head.config)}
+    if head.weight_shapes != expected:
+        raise ArtifactError(f"{path.parent / HEADER_FILE}: weights.shapes does not match the config")
+    missing, extra = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
+    if missing:
+        raise ArtifactError(f"{path}: missing weights {missing}")
+    if extra:
+        raise ArtifactError(f"{path}: unexpected weights {extra}")
+    for name, shape in expected.items():
+        w = weights[name]
+        if tuple(w.shape) != shape:
+            raise ArtifactError(f"{path}: {name} has shape {tuple(w.shape)}, the config needs {shape}")
+        if w.dtype != _DTYPES[head.dtype]:
+            raise ArtifactError(f"{path}: {name} has dtype {w.dtype}, the header says {head.dtype}")
+        if not torch.isfinite(w).all():
+            raise ArtifactError(f"{path}: {name} has non-finite values")
+    if _sha256(path) != head.sha256:
+        raise ArtifactError(f"{path}: SHA-256 does not match {HEADER_FILE} (the file was changed or corrupted)")
+    return weights
+
+
+def _shape(cfg: ModelConfig, name: str) -> tuple[int, ...]:
+    last = name.rsplit(".", 1)[1]
+    return {
+        "W_E": (cfg.d_vocab, cfg.d_model), "W_pos": (cfg.n_ctx, cfg.d_model),
+        "W_Q": (cfg.n_heads, cfg.d_model, cfg.d_head), "W_K": (cfg.n_heads, cfg.d_model, cfg.d_head),
+        "W_V": (cfg.n_heads, cfg.d_model, cfg.d_head), "W_O": (cfg.n_heads, cfg.d_head, cfg.d_model),
+        "W_in": (cfg.d_model, cfg.d_mlp), "W_out": (cfg.d_mlp, cfg.d_model), "W_U": (cfg.d_model, cfg.d_vocab_out),
+    }[last]
+
+
+def _sha256(path: pathlib.Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-finite number {name} is not allowed")
