@@ -1,0 +1,121 @@
+"""Turning command-line strings into the library's objects: program specs, vocabularies, token sequences."""
+
+import importlib
+import importlib.util
+import inspect
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from glassbox.errors import InputError
+
+_INT = re.compile(r"[+-]?\d+")
+
+
+def parse_vocab(text: str) -> list[Any]:
+    """`"1,2,3"` -> [1, 2, 3]; items that look like integers become ints, the rest stay strings.
+
+    Raises:
+        InputError: an empty item or a repeated token.
+    """
+    items = [item.strip() for item in text.split(",")]
+    if any(not item for item in items):
+        raise InputError(f"--vocab {text!r}: empty token; give comma-separated tokens, e.g. --vocab 1,2,3")
+    vocab = [int(item) if _INT.fullmatch(item) else item for item in items]
+    if len(set(vocab)) != len(vocab):
+        raise InputError(f"--vocab {text!r}: a token is repeated")
+    return vocab
+
+
+def load_program(spec: str, max_seq_len: int) -> Any:
+    """The RASP program a spec names.
+
+    Args:
+        spec: a library name (`sort`), `module:function` or `path/to/file.py:function`. The function
+            may also be a module-level SOp; a function that takes `max_seq_len` gets it.
+        max_seq_len: the length to build for.
+
+    Returns:
+        A `glassbox.rasp.SOp`.
+
+    Raises:
+        InputError: the name is unknown, the module or file cannot be imported, or the function
+            does not give an SOp.
+    """
+    from glassbox import programs, rasp
+
+    if spec in programs.LIBRARY:
+        return programs.LIBRARY[spec].build(max_seq_len)
+    if ":" not in spec:
+        raise InputError(f"unknown program {spec!r}: not in the library ({', '.join(programs.LIBRARY)}); "
+                         "use a library name, module:function or path.py:function")
+    where, _, name = spec.rpartition(":")
+    module = _import(where, spec)
+    if not hasattr(module, name):
+        raise InputError(f"program spec {spec!r}: {where} has no attribute {name!r}")
+    obj = getattr(module, name)
+    if callable(obj) and not isinstance(obj, rasp.RASPExpr):
+        try:
+            takes_len = "max_seq_len" in inspect.signature(obj).parameters
+        except (TypeError, ValueError):
+            takes_len = False
+        obj = obj(max_seq_len=max_seq_len) if takes_len else obj()
+    if not isinstance(obj, rasp.SOp):
+        raise InputError(f"program spec {spec!r} gave {type(obj).__name__}, not a RASP SOp")
+    return obj
+
+
+def _import(where: str, spec: str) -> Any:
+    if where.endswith(".py") or "/" in where or "\\" in where:
+        path = Path(where)
+        if not path.is_file():
+            raise InputError(f"program spec {spec!r}: no file {path}")
+        mod_name = f"glassbox_user_{abs(hash(str(path.resolve())))}"
+        loader = importlib.util.spec_from_file_location(mod_name, path)
+        module = importlib.util.module_from_spec(loader)
+        sys.modules[mod_name] = module  # so dataclasses and pickling inside the file work
+        try:
+            loader.loader.exec_module(module)
+        except Exception as exc:
+            raise InputError(f"program spec {spec!r}: importing {path} failed: {type(exc).__name__}: {exc}") from exc
+        return module
+    try:
+        return importlib.import_module(where)
+    except ImportError as exc:
+        raise InputError(f"program spec {spec!r}: cannot import module {where!r}: {exc}") from exc
+
+
+def parse_tokens(model: Any, items: Sequence[str], where: str = "input") -> list[Any]:
+    """Command-line strings -> the model's tokens, matched by their printed form.
+
+    Raises:
+        InputError: naming the token and position that is not in the model's vocab.
+    """
+    by_text = {str(t): t for t in model.vocab}
+    out = []
+    for pos, item in enumerate(items):
+        if item not in by_text:
+            raise InputError(f"{where}, position {pos}: token {item!r} is not in the vocab "
+                             f"{' '.join(map(str, model.vocab))}")
+        out.append(by_text[item])
+    return out
+
+
+def read_input_file(model: Any, path: "str | Path") -> list[list[Any]]:
+    """One sequence per non-blank line, tokens separated by spaces or commas.
+
+    Raises:
+        InputError: the file is missing, or a token is not in the vocab (naming the line).
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read --input-file {path}: {exc.strerror or exc}") from exc
+    seqs = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            seqs.append(parse_tokens(model, line.replace(",", " ").split(), f"{path}:{number}"))
+    return seqs
