@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from glassbox.errors import InputError
+from glassbox.errors import GlassboxError, InputError
 
 _INT = re.compile(r"[+-]?\d+")
 
@@ -61,7 +61,12 @@ def load_program(spec: str, max_seq_len: int) -> Any:
             takes_len = "max_seq_len" in inspect.signature(obj).parameters
         except (TypeError, ValueError):
             takes_len = False
-        obj = obj(max_seq_len=max_seq_len) if takes_len else obj()
+        try:
+            obj = obj(max_seq_len=max_seq_len) if takes_len else obj()
+        except GlassboxError:
+            raise
+        except Exception as exc:  # the user's code: one line naming it (the traceback with --debug)
+            raise InputError(f"program spec {spec!r}: {name}() raised {type(exc).__name__}: {exc}") from exc
     if not isinstance(obj, rasp.SOp):
         raise InputError(f"program spec {spec!r} gave {type(obj).__name__}, not a RASP SOp")
     return obj
