@@ -1,13 +1,14 @@
-"""`make demo`: compile the library's `sort`, verify it against the RASP evaluator, run an example."""
+"""`make demo`: compile the library's `sort`, verify it against the RASP evaluator, run an example, write its report."""
 
 import argparse
-import random
 import sys
 import time
+from pathlib import Path
 
 import glassbox as gb
 import glassbox.model.compiled  # noqa: F401  (imports torch up front, so the compile time below is the compiler)
 from glassbox import programs
+from glassbox.inspect import report, verification
 
 
 def main(argv: "list[str] | None" = None) -> int:
@@ -16,6 +17,8 @@ def main(argv: "list[str] | None" = None) -> int:
     parser.add_argument("program", nargs="?", default="sort", choices=sorted(programs.LIBRARY))
     parser.add_argument("--max-seq-len", type=int, default=None)
     parser.add_argument("--verify", type=int, default=500, help="random inputs checked against the evaluator")
+    parser.add_argument("--report", type=Path, default=Path("out/demo_report.html"),
+                        help="where to write the HTML report of the example (default: out/demo_report.html)")
     args = parser.parse_args(argv)
 
     entry = programs.LIBRARY[args.program]
@@ -27,32 +30,14 @@ def main(argv: "list[str] | None" = None) -> int:
     print(f"program : {entry.name} — {entry.summary}")
     print(f"compiled in {ms:.1f} ms: {model}")
 
-    rng = random.Random(0)
-    seqs = [[rng.choice(entry.vocab) for _ in range(rng.randint(1, n))] for _ in range(args.verify)]
-    checked, wrong = 0, []
-    for seq, out in zip(seqs, model.run(seqs), strict=True):
-        try:
-            ref = program(seq)
-        except gb.GlassboxError:
-            continue  # outside the program's contract (e.g. sort_unique with repeated keys)
-        checked += 1
-        if not all(_same(a, b) for a, b in zip(out, ref, strict=True)):
-            wrong.append((seq, out, ref))
-    print(f"verified: {checked - len(wrong)}/{checked} random inputs match the RASP evaluator")
+    result = verification.verify(model, program, args.verify)
+    print(result.summary())
     xs = list(entry.example)
     print(f"input   : {xs}")
     print(f"output  : {model.run([xs])[0]}")
     print(f"RASP    : {program(xs)}")
-    if wrong:
-        print(f"MISMATCH, e.g. input {wrong[0][0]}: model {wrong[0][1]}, evaluator {wrong[0][2]}")
-        return 1
-    return 0
-
-
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, float) and isinstance(b, (int, float)):
-        return abs(a - b) <= 1e-4 * max(1.0, abs(b))
-    return a == b and (a is None) == (b is None)
+    print(f"report  : {report.write_report(model, xs, args.report)}")
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":

@@ -161,3 +161,12 @@ def test_console_script_errors_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("glassbox: error: unknown program 'sortt'")
     assert "Traceback" not in proc.stderr
+
+
+def test_demo_writes_the_report(tmp_path, capsys):
+    from glassbox import demo
+
+    assert demo.main(["hist", "--verify", "20", "--report", str(tmp_path / "demo.html")]) == 0
+    out = capsys.readouterr().out
+    assert "verified: 20/20" in out and f"report  : {tmp_path / 'demo.html'}" in out
+    assert (tmp_path / "demo.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
