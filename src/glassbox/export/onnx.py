@@ -50,8 +50,10 @@ def to_onnx(model: CompiledModel, path: "str | os.PathLike", exporter: str = "dy
     if exporter == "dynamo":
         pos = torch.export.Dim("pos", min=1, max=model.config.n_ctx)
         dims = {"tokens": {0: torch.export.Dim("batch"), 1: pos}}
-        program = torch.onnx.export(model.module, (example,), None, dynamo=True, dynamic_shapes=dims,
-                                    verbose=False, **names)
+        with warnings.catch_warnings():  # torch.export's own pytree deprecation notices
+            warnings.simplefilter("ignore", FutureWarning)
+            program = torch.onnx.export(model.module, (example,), None, dynamo=True, dynamic_shapes=dims,
+                                        verbose=False, **names)
         program.save(str(out))
     else:
         axes = {"tokens": {0: "batch", 1: "pos"}, "logits": {0: "batch", 1: "pos"}}

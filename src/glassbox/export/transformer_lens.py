@@ -6,7 +6,10 @@ Ours copies `W_U` itself, so any output layout decodes correctly.
 
 Padding. TransformerLens 3.9 applies an `attention_mask` to attention keys only in causal models
 (`apply_causal_mask`); in bidirectional models it only shifts the positional embedding, so padded
-keys would be attended. Pass PAD-padded batches through `pad_mask_hooks` instead (it masks PAD
+keys would be attended.
+(TransformerLens 3.x also marks HookedTransformer deprecated in favour of TL 4's TransformerBridge;
+we target HookedTransformer, the stable API of the `tl` extra `transformer_lens>=2.16,<4`, and
+silence that warning.) Pass PAD-padded batches through `pad_mask_hooks` instead (it masks PAD
 keys at every `attn.hook_attn_scores`, exactly as glassbox does); unpadded batches need nothing.
 
     tl_model = model.to_transformer_lens()
@@ -18,6 +21,7 @@ keys at every `attn.hook_attn_scores`, exactly as glassbox does); unpadded batch
 import json
 import os
 import pathlib
+import warnings
 from typing import Any
 
 import torch
@@ -74,7 +78,9 @@ def to_transformer_lens(model: CompiledModel) -> Any:
 def _build(config: dict[str, Any], weights: dict[str, torch.Tensor]) -> Any:
     hooked_transformer, hooked_config = _hooked_transformer()
     cfg = hooked_config(**{**config, "dtype": getattr(torch, config["dtype"])})
-    tl = hooked_transformer(cfg)
+    with warnings.catch_warnings():  # TL 3.x deprecates HookedTransformer in favour of TL 4's bridge
+        warnings.simplefilter("ignore", DeprecationWarning)
+        tl = hooked_transformer(cfg)
     state = tl.state_dict()
     unknown = sorted(set(weights) - set(state))
     if unknown:

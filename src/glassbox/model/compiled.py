@@ -179,11 +179,11 @@ class CompiledModel:
 
         return transformer_lens.to_transformer_lens(self)
 
-    def to_onnx(self, path: Any) -> Any:
+    def to_onnx(self, path: Any, exporter: str = "dynamo") -> Any:
         """Write an ONNX graph (ids in, logits out); see `glassbox.export.onnx`."""
         from glassbox.export import onnx
 
-        return onnx.to_onnx(self, path)
+        return onnx.to_onnx(self, path, exporter)
 
     def __repr__(self) -> str:
         c = self.config
