@@ -62,8 +62,8 @@ def dimensionality() -> ExperimentConfig:
     """Uniform importance, n = 200, m = 20 (the notebook's reduction of n = 400, m = 30),
     densities p = 20^(−k/19) so that 1/(1−S) runs from 1 to 20."""
     probs = tuple(float(20 ** (-k / 19)) for k in range(20))
-    # Batch 2048 instead of 1024 steadies the sparsest instances' gradients.
-    train = TrainConfig(steps=6000, batch_size=2048, lr=3e-3, schedule="cosine", warmup_steps=300, eval_batch_size=4096)
+    # 3k steps at lr 3e-3 with cosine decay stand in for the notebook's 10k at 1e-3 (CPU budget).
+    train = TrainConfig(steps=3000, lr=3e-3, schedule="cosine", warmup_steps=150, eval_batch_size=4096)
     return ExperimentConfig("dimensionality", (_run("relu_output", 200, 20, probs, (1.0,) * 200, train),))
 
 

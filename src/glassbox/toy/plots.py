@@ -19,6 +19,7 @@ from jaxtyping import Float
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from torch import Tensor
 
 from glassbox.toy import metrics
@@ -166,7 +167,7 @@ def phase_diagram(
         ax.set_xticks(xt + 0.5, [f"{importance_2[j]:.2g}" for j in xt])
         ax.set_yticks(yt + 0.5, [f"{density[j]:.2g}" for j in yt])
         ax.set(xlabel="relative importance of feature 2", ylabel="feature density 1 − S", title=name)
-    handles = [fig.axes[0].bar(0, 0, color=cmap(k), label=c) for k, c in enumerate(categories)]
+    handles = [Patch(color=cmap(k), label=c) for k, c in enumerate(categories)]
     fig.legend(handles=handles, loc="outside lower center", ncol=len(categories), frameon=False)
     return fig
 
