@@ -1,0 +1,72 @@
+"""Tiers 2 and 3: every library program, evaluator = IR (numpy) and evaluator = torch model.
+
+Inputs are exhaustive where the space has at most 20,000 sequences, else random with every
+length 1..N represented; positions where the reference is None must decode as None.
+"""
+
+import pytest
+
+from . import cases
+
+# run_ir's attention uses a three-operand einsum, O(batch·pos²·d_model²): at N >= 20 the IR tier
+# checks a stratified sample of the torch tier's inputs (the longest ones included).
+IR_FULL_UP_TO = 10
+IR_SAMPLE = 24
+
+F64_NUMERICAL = pytest.mark.xfail(strict=True, reason=(
+    "float64 numerical outputs miss the 1e-9 contract: the Aggregate head leaks "
+    "AGGREGATE_TOLERANCE = 1e-8 (per unit of value) of attention weight to BOS by design "
+    "(lower.py), the same in float64 as in float32, so frac_prevs at N=5 gives 0.9999999983 for 1 "
+    "(rel err 1.7e-9; the leak is ~1e-8/(N+1), under 1e-9 from N=10). The sharpness must be derived "
+    "from the dtype for a float64 contract."))
+
+
+def _param(case: cases.Case):
+    numerical = case.id.split("-")[0] in ("frac_prevs", "pair_balance")
+    marks = [F64_NUMERICAL] if case.dtype == "float64" and numerical and case.max_seq_len < 10 else []
+    return pytest.param(case.id, id=case.id, marks=marks)
+
+
+PARAMS = [_param(c) for c in cases.LIBRARY_CASES]
+MAX_ERR: dict[str, float] = {}
+
+
+@pytest.mark.parametrize("case_id", PARAMS)
+def test_torch_matches_evaluator(case_id):
+    model = cases.compiled(case_id)
+    seqs, want = cases.oracle(case_id)
+    assert seqs, "no input inside the contract"
+    got = model.run(seqs)  # one batch: padding is masked
+    case = cases.CASES_BY_ID[case_id]
+    MAX_ERR[f"torch/{case_id}"] = cases.check(model, seqs, want, got, case.dtype)
+
+
+@pytest.mark.parametrize("case_id", [p for p in PARAMS if not p.id.endswith("-f64")])
+def test_ir_matches_evaluator(case_id):
+    model = cases.compiled(case_id)
+    seqs, want = cases.oracle(case_id)
+    if cases.CASES_BY_ID[case_id].max_seq_len > IR_FULL_UP_TO and len(seqs) > IR_SAMPLE:
+        step = len(seqs) / IR_SAMPLE
+        picked = [int(i * step) for i in range(IR_SAMPLE)]
+        seqs, want = [seqs[i] for i in picked], [want[i] for i in picked]
+    got = model.run_ir(seqs)
+    # the IR runs in float64 but shares the float32 model's scales: it is held to the default contract
+    MAX_ERR[f"ir/{case_id}"] = cases.check(model, seqs, want, got, "float32")
+
+
+def test_case_table_covers_the_contract():
+    from glassbox import programs
+
+    ids = {c.id for c in cases.LIBRARY_CASES}
+    for name in programs.LIBRARY:
+        for n in cases.SIZES:
+            assert f"{name}-N{n}" in ids
+    assert any(len(c.vocab) == 16 for c in cases.LIBRARY_CASES)
+    for c in cases.LIBRARY_CASES:
+        seqs = cases.generate_inputs(c)
+        lengths = {len(s) for s in seqs}
+        assert max(lengths) == c.max_seq_len and min(lengths) <= 2, c.id
+        if c.n_random >= c.max_seq_len:
+            assert lengths == set(range(1, c.max_seq_len + 1)), c.id
+        if cases.space_size(len(c.vocab), c.max_seq_len) > cases.EXHAUSTIVE_LIMIT:
+            assert len(seqs) >= c.n_random
