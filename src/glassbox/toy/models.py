@@ -153,10 +153,10 @@ def build_model(cfg: ModelConfig, n_instances: int, generator: torch.Generator, 
         The model, on `device`.
     """
     n, m = cfg.n_features, cfg.d_hidden
-    W = xavier(n_instances, m, n, cfg.init, generator, device)
+    W = xavier(n_instances, m, n, cfg.init, generator, device) * cfg.init_scale
     b = torch.full((n_instances, n), cfg.bias_init, device=device)
     if cfg.kind == "absolute_value":
-        W2 = xavier(n_instances, n, m, cfg.init, generator, device)
+        W2 = xavier(n_instances, n, m, cfg.init, generator, device) * cfg.init_scale
         return AbsValueModel(W, W2, b)
     cls = {"relu_output": ReluOutputModel, "linear": LinearModel, "hidden_relu": HiddenReluModel}
     return cls[cfg.kind](W, b)
