@@ -11,6 +11,7 @@ comment says otherwise; the CLI can override steps, seed and device.
 """
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -26,8 +27,16 @@ def _geometric(base: float, n: int) -> tuple[float, ...]:
 
 
 def _run(
-    kind: str, n: int, m: int, probs: Sequence[float], importance, train: TrainConfig, init_scale=1.0, **kw
+    kind: str,
+    n: int,
+    m: int,
+    probs: Sequence[float],
+    importance: Sequence[float] | Sequence[tuple[float, ...]],
+    train: TrainConfig,
+    init_scale: float = 1.0,
+    **kw: Any,
 ) -> RunConfig:
+    """A run of `kind` over densities `probs`; `importance` is one row for all or one per instance."""
     rows = importance if isinstance(importance[0], tuple) else (tuple(importance),) * len(probs)
     return RunConfig(
         model=ModelConfig(kind=kind, n_features=n, d_hidden=m, init_scale=init_scale),

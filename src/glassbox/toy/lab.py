@@ -6,6 +6,7 @@ function does too. results.json holds one entry per trained instance (see `insta
 
 import json
 import platform
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,8 +103,6 @@ def run_experiment(exp: ExperimentConfig, out_dir: str | Path, progress: bool = 
     Raises:
         ConfigError: unknown preset figures, or the device is unavailable.
     """
-    import time
-
     if exp.name not in experiments.FIGURES:
         raise ConfigError(f"no figures are defined for experiment {exp.name!r}")
     out = Path(out_dir)

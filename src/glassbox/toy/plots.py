@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 from jaxtyping import Float
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap, Normalize
@@ -214,8 +213,3 @@ def loss_curves(history: Float[Tensor, "logs inst"], log_every: int, titles: Seq
     if len(titles) <= 12:
         ax.legend(fontsize=7, ncol=2)
     return fig
-
-
-def as_tensor(x: Sequence[float] | Tensor) -> Tensor:
-    """Float tensor on CPU from a sequence or tensor."""
-    return torch.as_tensor(x, dtype=torch.float32).detach().cpu()
