@@ -36,8 +36,8 @@ def compile_rasp_to_model(
         CompileError: listing every expression that cannot be compiled, before any weights exist.
     """
     del mlp_exactness  # precision is derived from the value sets and max_seq_len
-    vocab = validate.check_arguments(program, vocab, max_seq_len, compiler_bos, compiler_pad)
-    options = Options(vocab, max_seq_len, causal, compiler_bos, compiler_pad)
+    vocab = validate.check_arguments(program, vocab, max_seq_len, compiler_bos, compiler_pad, dtype)
+    options = Options(vocab, max_seq_len, causal, compiler_bos, compiler_pad, dtype)
     nodes = rasp.walk(program)
     graph = Graph(program, tuple(nodes), rasp.labels(program))
     sets = values.infer(nodes, vocab, max_seq_len)

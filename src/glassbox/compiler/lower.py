@@ -21,7 +21,9 @@ from glassbox.craft.chamber import attention, categorical_mlp, numerical_mlp
 from glassbox.craft.chamber.neurons import one
 
 ONE = {Direction(bases.ONE): 1.0}
-AGGREGATE_TOLERANCE = 1e-8  # leaked attention weight allowed in an Aggregate, per unit of value
+# Attention weight an Aggregate may leak to unselected keys, per unit of value: far below each
+# dtype's numerical-output tolerance (1e-4 relative in float32, 1e-9 in float64).
+AGGREGATE_TOLERANCE = {"float32": 1e-8, "float64": 1e-13}
 
 
 class _Lowering:
@@ -225,7 +227,7 @@ class _Lowering:
                 self.problem(node, f"a numerical Aggregate's default must be a number, got {default!r}")
                 default = 0
             scale = max([1.0, abs(float(default))] + [abs(float(v)) for v in (self.values_of(node.sop) or ())])
-            sharp = attention.aggregate_sharpness(n, AGGREGATE_TOLERANCE / scale)
+            sharp = attention.aggregate_sharpness(n, AGGREGATE_TOLERANCE[self.options.dtype] / scale)
             out = Direction(self.label(node))
             # A default d: average (v - d) and let the embedding add d at every real token, so an
             # empty selection (all weight on BOS, whose value is 0) leaves exactly d.
@@ -243,7 +245,7 @@ class _Lowering:
         src = Encoded(view[0], None, view[1])
         deps = deps | view[1]
         label = self.label(node)
-        sharp = attention.aggregate_sharpness(n, AGGREGATE_TOLERANCE)
+        sharp = attention.aggregate_sharpness(n, AGGREGATE_TOLERANCE[self.options.dtype])
         reads = {Direction(label, v): src.categorical[v] for v in (self.values_of(node) or ())
                  if v in src.categorical}
         if node.default is not None:  # as for numerical defaults: average onehot(v) - onehot(d), embed +onehot(d)

@@ -19,6 +19,7 @@ class Options:
     causal: bool
     bos: Any
     pad: Any
+    dtype: str = "float32"
 
 
 # -- graph pass ------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from glassbox.craft import bases
 from glassbox.errors import CompileError
 
 
-def check_arguments(program: Any, vocab: Iterable[Any], max_seq_len: Any, bos: Any, pad: Any) -> tuple:
+def check_arguments(program: Any, vocab: Iterable[Any], max_seq_len: Any, bos: Any, pad: Any,
+                    dtype: Any = "float32") -> tuple:
     """Validate the compile arguments; returns the vocab as a sorted tuple.
 
     Raises:
@@ -31,6 +32,8 @@ def check_arguments(program: Any, vocab: Iterable[Any], max_seq_len: Any, bos: A
         problems.append(("compiler_pad", f"must differ from compiler_bos ({bos!r})"))
     if not isinstance(max_seq_len, int) or isinstance(max_seq_len, bool) or max_seq_len < 1:
         problems.append(("max_seq_len", f"must be a positive integer, got {max_seq_len!r}"))
+    if dtype not in ("float32", "float64"):
+        problems.append(("dtype", f"must be 'float32' or 'float64', got {dtype!r}"))
     if problems:
         raise CompileError(problems)
     return vocab

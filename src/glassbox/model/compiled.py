@@ -109,18 +109,17 @@ class CompiledModel:
 
     def decode(self, logits: torch.Tensor, lengths: "Sequence[int] | None" = None) -> list[list[Any]]:
         """Outputs per sequence (BOS dropped): values, None for an empty categorical output."""
-        logits = logits.detach().to(torch.float64).cpu()
+        logits = logits.detach().to(torch.float64).cpu().numpy()
         if lengths is None:
             lengths = [logits.shape[1] - 1] * logits.shape[0]
+        if self.numerical_output:
+            values = logits[:, :, 0].tolist()
+            return [row[1 : n + 1] for row, n in zip(values, lengths, strict=True)]
+        best, idx = logits.max(axis=-1).tolist(), logits.argmax(axis=-1).tolist()
         out = []
-        for row, n in zip(logits, lengths, strict=True):
-            row = row[1 : n + 1]
-            if self.numerical_output:
-                out.append([float(v) for v in row[:, 0]])
-            else:
-                best, idx = row.max(dim=-1)
-                out.append([self.output_values[i] if b >= NONE_THRESHOLD else None
-                            for b, i in zip(best.tolist(), idx.tolist(), strict=True)])
+        for b_row, i_row, n in zip(best, idx, lengths, strict=True):
+            out.append([self.output_values[i] if b >= NONE_THRESHOLD else None
+                        for b, i in zip(b_row[1 : n + 1], i_row[1 : n + 1], strict=True)])
         return out
 
     # -- running --------------------------------------------------------------------------------
