@@ -52,3 +52,17 @@ def test_dense_data_draws_distinct_features():
     # S = 0: every feature active, which rejection sampling alone would never finish.
     ds = sample_dataset(5, DataConfig(n_features=30, sparsity=0.0), np.random.default_rng(3))
     assert np.all(ds.row_nnz() == 30) and np.all(ds.to_dense() > 0)
+
+
+def test_gram_dimensionality_equals_toy_metrics():
+    # O(k m²) version for n = 10k features / 500k points; toy.metrics builds the k x k overlaps.
+    import torch
+
+    from glassbox.toy import metrics as toy_metrics
+    from glassbox.toy.double_descent.metrics import dimensionality
+
+    V = np.random.default_rng(5).standard_normal((40, 3))
+    V[7] = 0.0  # a zero vector gets 0 in both
+    expected = toy_metrics.dimensionality(torch.from_numpy(V)).numpy()
+    np.testing.assert_allclose(dimensionality(V), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dimensionality(V[:5], among=V), expected[:5], rtol=1e-10)
