@@ -13,6 +13,13 @@ class HookPoint(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x
 
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        # Skip nn.Module's call machinery while nothing is attached: a compiled model has ~14 hook
+        # points per layer, and on small models that machinery is a large share of the forward.
+        if self._forward_hooks or self._forward_pre_hooks or nn.modules.module._global_forward_hooks:
+            return super().__call__(x)
+        return x
+
 
 def hook_points(module: nn.Module) -> dict[str, HookPoint]:
     """Every HookPoint inside `module`, by its dotted name."""
