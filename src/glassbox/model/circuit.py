@@ -82,4 +82,21 @@ def build(compilation: Any, residual_labels: list[str]) -> tuple[Site, ...]:
             computed_by = "virtual"
         sites.append(Site(label, type(node).__name__, node.encoding.value, vs.values if vs else None,
                           children, computed_by, layer, head, units, residual, read))
+    sites += [_implicit(op, plan, assembled, index) for op in lowered.ops if op.label not in ops_of_nodes(graph)]
     return tuple(sites)
+
+
+def ops_of_nodes(graph: Any) -> set[str]:
+    """Labels of the program's own expressions."""
+    return set(graph.labels.values())
+
+
+def _implicit(op: Any, plan: Any, assembled: Any, index: dict[str, int]) -> Site:
+    """A site for an op the compiler added itself: the categorical copy of a numerical SOp that a
+    Select or a categorical Aggregate compares (labelled `<source>.categorical`)."""
+    layer = plan.layer_of[op.label]
+    units = next(((start, count) for name, start, count in assembled.mlp_units[layer] if name == op.label), None)
+    source = op.label.rsplit(".", 1)[0]
+    read = tuple((d.value, {str(d): 1.0}) for d in op.outputs)
+    return Site(op.label, "ImplicitCategorical", "categorical", tuple(d.value for d in op.outputs), (source,),
+                "mlp", layer, None, units, tuple(index[str(d)] for d in op.outputs), read)
