@@ -82,13 +82,9 @@ def build(compilation: Any, residual_labels: list[str]) -> tuple[Site, ...]:
             computed_by = "virtual"
         sites.append(Site(label, type(node).__name__, node.encoding.value, vs.values if vs else None,
                           children, computed_by, layer, head, units, residual, read))
-    sites += [_implicit(op, plan, assembled, index) for op in lowered.ops if op.label not in ops_of_nodes(graph)]
+    own = set(graph.labels.values())
+    sites += [_implicit(op, plan, assembled, index) for op in lowered.ops if op.label not in own]
     return tuple(sites)
-
-
-def ops_of_nodes(graph: Any) -> set[str]:
-    """Labels of the program's own expressions."""
-    return set(graph.labels.values())
 
 
 def _implicit(op: Any, plan: Any, assembled: Any, index: dict[str, int]) -> Site:
