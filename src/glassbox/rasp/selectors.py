@@ -87,36 +87,31 @@ class ConstantSelector(Selector):
         self.check_length = check_length
 
 
-class SelectorAnd(Selector):
+class _BinarySelector(Selector):
+    """A selector combining two selectors elementwise (abstract)."""
+
+    def __init__(self, fst: Selector, snd: Selector) -> None:
+        super().__init__()
+        where = f"{type(self).__name__}(fst, snd)"
+        core._require_selector(fst, where, "fst", 1)
+        core._require_selector(snd, where, "snd", 2)
+        self.fst, self.snd = fst, snd
+
+    @property
+    def children(self) -> tuple[Selector, Selector]:
+        return (self.fst, self.snd)
+
+
+class SelectorAnd(_BinarySelector):
     """Elementwise AND of two selectors."""
 
     _default_name = "selector_and"
 
-    def __init__(self, fst: Selector, snd: Selector) -> None:
-        super().__init__()
-        core._require_selector(fst, "SelectorAnd(fst, snd)", "fst", 1)
-        core._require_selector(snd, "SelectorAnd(fst, snd)", "snd", 2)
-        self.fst, self.snd = fst, snd
 
-    @property
-    def children(self) -> tuple[Selector, Selector]:
-        return (self.fst, self.snd)
-
-
-class SelectorOr(Selector):
+class SelectorOr(_BinarySelector):
     """Elementwise OR of two selectors."""
 
     _default_name = "selector_or"
-
-    def __init__(self, fst: Selector, snd: Selector) -> None:
-        super().__init__()
-        core._require_selector(fst, "SelectorOr(fst, snd)", "fst", 1)
-        core._require_selector(snd, "SelectorOr(fst, snd)", "snd", 2)
-        self.fst, self.snd = fst, snd
-
-    @property
-    def children(self) -> tuple[Selector, Selector]:
-        return (self.fst, self.snd)
 
 
 class SelectorNot(Selector):
