@@ -23,7 +23,7 @@ class Attention(nn.Module):
         self.hook_attn_scores, self.hook_pattern, self.hook_z = HookPoint(), HookPoint(), HookPoint()
 
     def forward(
-        self, x: Float[Tensor, "batch pos d_model"], key_mask: "torch.Tensor"
+        self, x: Float[Tensor, "batch pos d_model"], mask_bias: Float[Tensor, "batch 1 pos pos"]
     ) -> Float[Tensor, "batch pos d_model"]:
         # Plain matmuls over a [d_model, heads·d_head] view: the same maths as the einsums
         # "bpd,hde->bphe" etc., with less dispatch overhead on small compiled models.
@@ -35,7 +35,7 @@ class Attention(nn.Module):
         scores = q.transpose(1, 2) @ k.permute(0, 2, 3, 1)
         if self.cfg.attn_scale != 1:
             scores = scores / self.cfg.attn_scale
-        scores = self.hook_attn_scores(scores.masked_fill(~key_mask[:, None], float("-inf")))
+        scores = self.hook_attn_scores(scores + mask_bias)
         pattern = self.hook_pattern(_softmax(scores))
         z = self.hook_z((pattern @ v.transpose(1, 2)).transpose(1, 2))
         return z.reshape(b, p, h * e) @ self.W_O.reshape(h * e, -1)
@@ -76,9 +76,9 @@ class Block(nn.Module):
         self.hook_resid_mid, self.hook_mlp_out = HookPoint(), HookPoint()
         self.hook_resid_post = HookPoint()
 
-    def forward(self, x: Float[Tensor, "batch pos d_model"], key_mask: Tensor) -> Float[Tensor, "batch pos d_model"]:
+    def forward(self, x: Float[Tensor, "batch pos d_model"], mask_bias: Tensor) -> Float[Tensor, "batch pos d_model"]:
         x = self.hook_resid_pre(x)
-        x = self.hook_resid_mid(x + self.hook_attn_out(self.attn(x, key_mask)))
+        x = self.hook_resid_mid(x + self.hook_attn_out(self.attn(x, mask_bias)))
         return self.hook_resid_post(x + self.hook_mlp_out(self.mlp(x)))
 
 
@@ -99,9 +99,12 @@ class Transformer(nn.Module):
         key_mask = (tokens != self.cfg.pad_id)[:, None, :].expand(-1, n, -1)
         if self.cfg.causal:
             key_mask = key_mask & torch.ones(n, n, dtype=torch.bool, device=tokens.device).tril()
+        # 0 where a query may attend to a key, -inf where not (PAD keys, the future if causal); built once.
+        mask_bias = torch.zeros(key_mask.shape, dtype=self.W_E.dtype, device=tokens.device)
+        mask_bias = mask_bias.masked_fill(~key_mask, float("-inf"))[:, None]
         x = self.hook_embed(self.W_E[tokens]) + self.hook_pos_embed(self.W_pos[:n])[None]
         for block in self.blocks:
-            x = block(x, key_mask)
+            x = block(x, mask_bias)
         return x @ self.W_U
 
     def load_named(self, weights: "dict[str, torch.Tensor]") -> None:
