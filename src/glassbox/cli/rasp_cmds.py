@@ -114,7 +114,7 @@ def _compile(args: argparse.Namespace) -> int:
           f"{', causal' if args.causal else ''}")
     status = 0
     if args.verify:
-        result = verification.verify(model, program, args.verify, causal=args.causal)
+        result = verification.verify(model, program, args.verify)
         print(result.summary())
         status = 0 if result.ok else 1
     out = model.save(args.out)

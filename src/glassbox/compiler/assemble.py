@@ -41,7 +41,7 @@ class Assembled:
 
 def residual_space(lowered: Lowered, options: Options) -> bases.Space:
     """The named residual stream."""
-    dirs = [Direction(bases.ONE), Direction(bases.TOKENS, options.bos)]
+    dirs = [Direction(bases.ONE), options.bos_direction]
     dirs += [Direction(bases.TOKENS, v) for v in options.vocab]
     if lowered.uses_indices:
         dirs += [Direction(bases.INDICES, i) for i in range(options.max_seq_len)]
@@ -53,7 +53,7 @@ def residual_space(lowered: Lowered, options: Options) -> bases.Space:
 def assemble(lowered: Lowered, sched: Schedule, options: Options) -> Assembled:
     """Build the IR model and the factored weights."""
     space = residual_space(lowered, options)
-    bos, one = Direction(bases.TOKENS, options.bos), Direction(bases.ONE)
+    bos, one = options.bos_direction, Direction(bases.ONE)
     layers = []
     for layer in range(sched.n_layers):
         here = [op for op in lowered.ops if sched.layer_of[op.label] == layer]
@@ -83,7 +83,7 @@ def _factor(ir: blocks.Model, lowered: Lowered, options: Options) -> Assembled:
     token_ids = {t: i for i, t in enumerate(tokens)}
     w: dict[str, np.ndarray] = {}
     w_e = np.zeros((len(tokens), d_model))
-    w_e[0, ir.residual.index(Direction(bases.TOKENS, options.bos))] = 1.0
+    w_e[0, ir.residual.index(options.bos_direction)] = 1.0
     for v in options.vocab:
         w_e[token_ids[v], ir.residual.index(Direction(bases.TOKENS, v))] = 1.0
         w_e[token_ids[v], ir.residual.index(Direction(bases.ONE))] = 1.0

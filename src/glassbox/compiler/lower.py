@@ -9,7 +9,6 @@ Aggregates (a head), SelectorWidths (a head and an MLP) and non-linear Maps/Sequ
 Problems are collected, never raised one at a time; the pipeline raises them all together.
 """
 
-import math
 from typing import Any
 
 from glassbox import rasp
@@ -18,7 +17,6 @@ from glassbox.compiler.nodes import Encoded, Graph, HeadSpec, Lowered, Op, Optio
 from glassbox.craft import bases
 from glassbox.craft.bases import Direction, Feature
 from glassbox.craft.chamber import attention, categorical_mlp, numerical_mlp
-from glassbox.craft.chamber.neurons import one
 
 ONE = {Direction(bases.ONE): 1.0}
 # Attention weight an Aggregate may leak to unselected keys, per unit of value: far below each
@@ -53,6 +51,11 @@ class _Lowering:
         if not vs.numeric:
             return None
         return bases.add(*((float(v), enc.categorical[v]) for v in vs.values if v in enc.categorical))
+
+    def calls(self, node: "rasp.Map | rasp.SequenceMap", argsets: list[tuple]) -> dict[tuple, Any]:
+        """node.f on each argument tuple (None where it raises), reusing value-set inference's calls."""
+        known = self.sets[id(node)].table or {}
+        return {args: known[args] if args in known else values.safe_call(node.f, *args) for args in argsets}
 
     def values_of(self, node: rasp.SOp) -> "tuple[Any, ...] | None":
         return self.sets[id(node)].values
@@ -132,15 +135,16 @@ class _Lowering:
                                f"(> {values.MAX_VALUES}) to tabulate this Map")
             return self.set_virtual(node, {}, None if node.encoding.value == "categorical" else {},
                                     inner.deps)
-        table = {x: _safe(node.f, x) for x in in_values}
+        calls = self.calls(node, [(x,) for x in in_values])
+        table = {x: calls[(x,)] for x in in_values}
         self.lower_function(node, table, node.inner, inner)
 
     def lower_function(self, node: rasp.SOp, table: dict, src: rasp.SOp, src_enc: Encoded) -> None:
         """A one-input function given as a table over the input's values."""
         numerical_out = node.encoding is rasp.Encoding.NUMERICAL
-        if numerical_out and not all(_is_number(y) for y in table.values() if y is not None):
+        if numerical_out and not all(values.is_number(y) for y in table.values() if y is not None):
             self.problem(node, "a numerical Map must return numbers, got "
-                               f"{[y for y in table.values() if not _is_number(y)][:3]!r}")
+                               f"{[y for y in table.values() if not values.is_number(y)][:3]!r}")
             return self.set_virtual(node, None, {}, src_enc.deps)
         if src_enc.categorical is not None:  # linear in the one-hot input: virtual
             out: dict[Any, dict] = {}
@@ -169,7 +173,8 @@ class _Lowering:
             in_values = self.values_of(node.fst)
             if in_values is None:
                 return self.problem(node, f"the input {self.label(node.fst)!r} has too many values")
-            table = {x: _safe(node.f, x, x) for x in in_values}
+            calls = self.calls(node, [(x, x) for x in in_values])
+            table = {x: calls[(x, x)] for x in in_values}
             return self.lower_function(node, table, node.fst, self.enc[id(node.fst)])
         fx, fy = self.enc[id(node.fst)], self.enc[id(node.snd)]
         xs, ys = self.values_of(node.fst), self.values_of(node.snd)
@@ -181,13 +186,13 @@ class _Lowering:
         if xs is None or ys is None or len(xs) * len(ys) > values.MAX_VALUES:
             self.problem(node, "its inputs have too many value pairs to tabulate this SequenceMap")
             return self.set_virtual(node, None if numerical_out else {}, {} if numerical_out else None, deps)
-        table = {(x, y): _safe(node.f, x, y) for x in xs for y in ys}
-        if numerical_out and rx is not None and ry is not None and all(_is_number(v) for v in table.values()):
+        table = self.calls(node, [(x, y) for x in xs for y in ys])
+        if numerical_out and rx is not None and ry is not None and all(values.is_number(v) for v in table.values()):
             affine = _affine_fit([(float(x), float(y)) for x, y in table], [float(v) for v in table.values()])
             if affine is not None:
                 (a, b), c = affine
                 return self.set_virtual(node, None, bases.add((a, rx), (b, ry), (c, ONE)), deps)
-        if numerical_out and not all(_is_number(v) for v in table.values() if v is not None):
+        if numerical_out and not all(values.is_number(v) for v in table.values() if v is not None):
             self.problem(node, "a numerical SequenceMap must return numbers")
             return self.set_virtual(node, None, {}, deps)
         if fx.categorical is None and fy.categorical is None and (view := self.categorical_view(node.fst)):
@@ -223,7 +228,7 @@ class _Lowering:
                 self.problem(node, f"a numerical Aggregate needs numeric values in {self.label(node.sop)!r}")
                 read = {}
             default = node.default or 0
-            if not _is_number(default):
+            if not values.is_number(default):
                 self.problem(node, f"a numerical Aggregate's default must be a number, got {default!r}")
                 default = 0
             scale = max([1.0, abs(float(default))] + [abs(float(v)) for v in (self.values_of(node.sop) or ())])
@@ -270,7 +275,7 @@ class _Lowering:
         scratch = Direction(f"{label}.bos_weight")
         gap = 1.0 / (n * (n + 1)) if n > 0 else 1.0
         sharp = attention.width_sharpness(n, gap * 1e-3)
-        head = HeadSpec(tuple(groups), sharp, len(groups) * sharp, {scratch: {attention_bos(self.options): 1.0}})
+        head = HeadSpec(tuple(groups), sharp, len(groups) * sharp, {scratch: {self.options.bos_direction: 1.0}})
         widths = list(range(n, -1, -1))  # ascending 1/(w+1)
         possible = set(self.values_of(node) or ())  # `length` is never 0
         neurons = numerical_mlp.discretise(
@@ -312,11 +317,6 @@ class _Lowering:
         return self.views[id(node)]
 
 
-def attention_bos(options: Options) -> Direction:
-    """The BOS direction of the residual stream."""
-    return Direction(bases.TOKENS, options.bos)
-
-
 def lower(graph: Graph, sets: dict[int, values.ValueSet], options: Options) -> tuple[Lowered, list]:
     """Lower every node; returns the ops and encodings, and the list of (label, reason) problems."""
     state = _Lowering(graph, sets, options)
@@ -338,17 +338,6 @@ def lower(graph: Graph, sets: dict[int, values.ValueSet], options: Options) -> t
     return lowered, state.problems
 
 
-def _safe(f: Any, *args: Any) -> Any:
-    try:
-        return f(*args)
-    except Exception:
-        return None
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not (isinstance(v, float) and not math.isfinite(v))
-
-
 def _affine_fit(xs: list[tuple[float, ...]], ys: list[float]) -> "tuple[tuple[float, ...], float] | None":
     """Coefficients (a, c) with y = a·x + c exactly (to 1e-9 relative) on every point, or None."""
     import numpy as np
@@ -363,5 +352,3 @@ def _affine_fit(xs: list[tuple[float, ...]], ys: list[float]) -> "tuple[tuple[fl
     coef = np.where(np.abs(coef) < 1e-12, 0.0, coef)
     return tuple(float(c) for c in coef[:-1]), float(coef[-1])
 
-
-_ = one  # re-exported for chamber symmetry

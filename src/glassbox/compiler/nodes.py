@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from glassbox import rasp
+from glassbox.craft import bases
 from glassbox.craft.bases import Direction, Feature
 from glassbox.craft.chamber.attention import PredicateGroup
 from glassbox.craft.chamber.neurons import Neuron
@@ -20,6 +21,11 @@ class Options:
     bos: Any
     pad: Any
     dtype: str = "float32"
+
+    @property
+    def bos_direction(self) -> Direction:
+        """The residual direction marking the BOS position."""
+        return Direction(bases.TOKENS, self.bos)
 
 
 # -- graph pass ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ def schedule(ops: tuple[Op, ...]) -> Schedule:
     ready: dict[str, int] = {}  # op label -> first half-layer at which its output can be read
     layer_of: dict[str, int] = {}
     for op in ops:
-        earliest = max((ready[d] for d in op.deps if d in ready), default=0)
+        earliest = max((ready[d] for d in op.deps), default=0)
         if op.kind == "mlp":
             half = earliest if earliest % 2 == 1 else earliest + 1
             ready[op.label] = half + 1

@@ -6,6 +6,7 @@ unlike tracr, which enumerates {0, 1/n} and so mis-compiles maps after `frac_pre
 
 import dataclasses
 import math
+import numbers
 from fractions import Fraction
 from typing import Any
 
@@ -32,6 +33,9 @@ class ValueSet:
     # keys, the values possible. Two such SOps over the same selector always share n at a
     # position, so a SequenceMap of them only pairs values with the same n.
     by_count: "tuple[int, dict[int, frozenset]] | None" = None
+    # For Maps and SequenceMaps: the function's result per argument tuple (None where it raised),
+    # so later passes reuse these calls instead of calling user functions again.
+    table: "dict[tuple, Any] | None" = None
 
     @property
     def bounded(self) -> bool:
@@ -39,7 +43,7 @@ class ValueSet:
 
     @property
     def numeric(self) -> bool:
-        return self.values is not None and all(_is_number(v) for v in self.values)
+        return self.values is not None and all(is_number(v) for v in self.values)
 
 
 def infer(nodes: list[rasp.RASPExpr], vocab: "tuple[Any, ...]", max_seq_len: int) -> dict[int, ValueSet]:
@@ -71,8 +75,7 @@ def _infer_one(node: rasp.SOp, sets: dict[int, ValueSet], vocab: tuple, n: int) 
         out = _apply(node.f, [(x,) for x in inner.values], inner.may_be_none)
         if inner.by_count is not None:
             sel, counts = inner.by_count
-            table = dict(zip(inner.values, (_safe(node.f, x) for x in inner.values), strict=True))
-            out = dataclasses.replace(out, by_count=(sel, {n: frozenset(table.get(v) for v in vs)
+            out = dataclasses.replace(out, by_count=(sel, {n: frozenset(out.table.get((v,)) for v in vs)
                                                            for n, vs in counts.items()}))
         return out
     if isinstance(node, rasp.SequenceMap):
@@ -115,17 +118,30 @@ def _make(values: Any, may_be_none: bool = False, failures: tuple[str, ...] = ()
 
 
 def _apply(f: Any, argsets: list[tuple], may_be_none: bool) -> ValueSet:
-    results, failures = [], []
+    table, failures = {}, []
     for args in argsets:
         try:
-            results.append(f(*args))
+            table[args] = f(*args)
         except Exception as exc:  # an input the function rejects: that input yields None
+            table[args] = None
             failures.append(f"{args!r}: {type(exc).__name__}: {exc}")
-    return _make(results, may_be_none=may_be_none or bool(failures), failures=tuple(failures[:3]))
+    made = _make(table.values(), may_be_none=may_be_none or bool(failures), failures=tuple(failures[:3]))
+    return dataclasses.replace(made, table=table)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, Fraction)) and not (isinstance(value, float) and math.isnan(value))
+def safe_call(f: Any, *args: Any) -> Any:
+    """f(*args), or None if an argument is None or f raises (the compiled model's None)."""
+    if any(a is None for a in args):
+        return None
+    try:
+        return f(*args)
+    except Exception:
+        return None
+
+
+def is_number(value: Any) -> bool:
+    """A finite real number (bools count, as 0 and 1)."""
+    return isinstance(value, numbers.Real) and math.isfinite(value)
 
 
 def _means(values: tuple, n: int) -> "dict[int, frozenset] | None":
@@ -178,11 +194,3 @@ def _paired_by_count(f: Any, fst: ValueSet, snd: ValueSet) -> ValueSet:
     made = _make(results, fst.may_be_none or snd.may_be_none, tuple(failures[:3]))
     return dataclasses.replace(made, by_count=(sel, counts))
 
-
-def _safe(f: Any, x: Any) -> Any:
-    if x is None:
-        return None
-    try:
-        return f(x)
-    except Exception:
-        return None

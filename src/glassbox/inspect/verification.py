@@ -32,7 +32,7 @@ class Verification:
         return line
 
 
-def verify(model: Any, program: Any, n: int, *, seed: int = 0, causal: bool = False) -> Verification:
+def verify(model: Any, program: Any, n: int, *, seed: int = 0, causal: "bool | None" = None) -> Verification:
     """Run `n` random inputs (lengths 1..max_seq_len) through the model and the evaluator.
 
     Args:
@@ -40,13 +40,15 @@ def verify(model: Any, program: Any, n: int, *, seed: int = 0, causal: bool = Fa
         program: the RASP program it was compiled from.
         n: how many random inputs.
         seed: the random seed.
-        causal: evaluate the program causally (for models compiled with causal=True).
+        causal: evaluate the program causally; by default, as the model was compiled.
 
     Returns:
         A `Verification`.
     """
     from glassbox.rasp import evaluator
 
+    if causal is None:
+        causal = model.config.causal
     rng = random.Random(seed)
     vocab = sorted(model.vocab, key=repr)
     seqs = [[rng.choice(vocab) for _ in range(rng.randint(1, model.max_seq_len))] for _ in range(n)]
