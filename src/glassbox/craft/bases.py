@@ -48,8 +48,6 @@ def add(*terms: tuple[float, Feature]) -> dict[Direction, float]:
 
 def value_sort_key(value: Any) -> tuple:
     """A total order over mixed values: numbers by value, then other types by name and repr."""
-    if isinstance(value, bool):
-        return (0, float(value), "")
     if isinstance(value, (int, float)) and not (isinstance(value, float) and math.isnan(value)):
         return (0, float(value), "")
     return (1, type(value).__name__, repr(value))
