@@ -12,7 +12,8 @@ from safetensors.torch import load_file, save_file
 import glassbox as gb
 from glassbox.errors import ArtifactError
 from glassbox.export import artifact
-from glassbox.model.circuit import Site
+from glassbox.model.circuit import ComputedBy, Site, SiteEncoding
+from glassbox.model.transformer import weight_shapes
 
 from .export_cases import PROGRAMS, compiled, random_seqs
 
@@ -50,7 +51,7 @@ def test_loaded_model_keeps_metadata_but_not_the_compilation(tmp_path: pathlib.P
     assert list(loaded.token_ids) == list(model.token_ids)
     assert loaded.output_values == model.output_values
     assert (loaded.bos, loaded.pad, loaded.max_seq_len) == (model.bos, model.pad, model.max_seq_len)
-    with pytest.raises(RuntimeError, match="loaded from disk"):
+    with pytest.raises(gb.InputError, match="loaded from disk"):
         loaded.run_ir([[1, 2]])
 
 
@@ -60,7 +61,7 @@ def test_round_trip_causal_and_float64(name: str, causal: bool, dtype: str, tmp_
     model = compiled(name, causal, dtype)
     loaded = gb.load(model.save(tmp_path))
     ids = model.encode(random_seqs(model, 30, seed=1))
-    assert loaded.config.causal is causal and loaded.module.W_E.dtype == model.module.W_E.dtype
+    assert loaded.config.causal is causal and loaded.module.embed.W_E.dtype == model.module.embed.W_E.dtype
     with torch.no_grad():
         assert torch.equal(loaded(ids), model(ids))
 
@@ -84,7 +85,7 @@ def test_header_holds_the_documented_fields(tmp_path: pathlib.Path) -> None:
     assert data["output_label"] == "reverse" and data["dtype"] == "float32"
     assert data["residual_labels"] == model.residual_labels
     assert {s["label"] for s in data["circuit"]} == {s.label for s in model.circuit}
-    assert set(load_file(str(tmp_path / "model.safetensors"))) == set(artifact.weight_names(model.config))
+    assert set(load_file(str(tmp_path / "model.safetensors"))) == set(weight_shapes(model.config))
     numerical = json.loads((compiled("frac_prevs").save(tmp_path / "n") / "glassbox.json").read_text())
     assert numerical["output_encoding"] == {"encoding": "numerical"}
 
@@ -103,7 +104,7 @@ def test_loading_unpickles_nothing(tmp_path: pathlib.Path, monkeypatch: pytest.M
 
 def test_unencodable_value_is_an_artifact_error(tmp_path: pathlib.Path) -> None:
     model = gb.load(compiled("hist").save(tmp_path / "ok"))
-    model.circuit = (Site("x", "Map", "categorical", (frozenset({1}),), (), "mlp"),)
+    model.circuit = (Site("x", "Map", SiteEncoding.CATEGORICAL, (frozenset({1}),), (), ComputedBy.MLP),)
     with pytest.raises(ArtifactError, match="glassbox.json.*cannot encode"):
         model.save(tmp_path / "bad")
     assert not (tmp_path / "bad" / "model.safetensors").exists()

@@ -76,7 +76,7 @@ def test_config_is_the_compiled_architecture(causal: bool) -> None:
         ours.n_layers, ours.d_model, ours.n_heads, ours.d_head, ours.d_mlp, ours.n_ctx, ours.d_vocab, ours.d_vocab_out)
     state = tl.state_dict()
     assert all(not v.any() for k, v in state.items() if k.rsplit(".", 1)[-1].startswith("b_"))
-    assert torch.equal(state["unembed.W_U"], model.module.W_U.detach())
+    assert torch.equal(state["unembed.W_U"], model.module.unembed.W_U.detach())
 
 
 def test_the_published_identity_unembed_would_be_wrong() -> None:

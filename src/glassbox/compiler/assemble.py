@@ -1,58 +1,33 @@
-"""Assembly: lay out the residual stream, densify every op into IR blocks, and factor them into
-the standard transformer weights (TransformerLens names and shapes).
+"""`Lowered` + `Schedule` → `Assembled`: lay out the residual stream, densify every op into IR blocks,
+and factor them into the standard transformer weights (TransformerLens names and shapes).
 
 Residual order: `one`, `tokens:BOS`, `tokens:<v>` (vocab sorted), `indices:<i>` (if read), then
 each op's directions in program order. It depends only on the program, vocab and length.
 """
 
-import dataclasses
-from typing import Any
 
 import numpy as np
 
-from glassbox.compiler.nodes import Lowered, Options, Schedule
+from glassbox.compiler.nodes import Assembled, Encodings, Lowered, Options, Schedule
 from glassbox.craft import bases, blocks
 from glassbox.craft.bases import Direction
 from glassbox.craft.chamber import attention, neurons
 
 
-@dataclasses.dataclass(frozen=True)
-class Assembled:
-    """The IR model and the dense weights of the equivalent standard transformer.
-
-    Attributes:
-        ir: the IR model (runs in numpy).
-        weights: TransformerLens-named arrays (W_E, W_pos, per-layer W_Q/W_K/W_V/W_O/W_in/W_out, W_U).
-        token_ids: input token -> id (BOS 0, PAD 1, then the vocab in order).
-        head_labels: per layer, the expression label computed by each head.
-        mlp_units: per layer, (label, first unit, unit count) for each MLP.
-        d_head, d_mlp, n_heads: the padded sizes.
-    """
-
-    ir: blocks.Model
-    weights: dict[str, np.ndarray]
-    token_ids: dict[Any, int]
-    head_labels: tuple[tuple[str, ...], ...]
-    mlp_units: tuple[tuple[tuple[str, int, int], ...], ...]
-    d_head: int
-    d_mlp: int
-    n_heads: int
-
-
-def residual_space(lowered: Lowered, options: Options) -> bases.Space:
+def residual_space(encodings: Encodings, lowered: Lowered, options: Options) -> bases.Space:
     """The named residual stream."""
     dirs = [Direction(bases.ONE), options.bos_direction]
     dirs += [Direction(bases.TOKENS, v) for v in options.vocab]
-    if lowered.uses_indices:
+    if encodings.uses_indices:
         dirs += [Direction(bases.INDICES, i) for i in range(options.max_seq_len)]
     for op in lowered.ops:
         dirs += list(op.scratch) + list(op.outputs)
     return bases.Space(tuple(dirs))
 
 
-def assemble(lowered: Lowered, sched: Schedule, options: Options) -> Assembled:
+def assemble(encodings: Encodings, lowered: Lowered, sched: Schedule, options: Options) -> Assembled:
     """Build the IR model and the factored weights."""
-    space = residual_space(lowered, options)
+    space = residual_space(encodings, lowered, options)
     bos, one = options.bos_direction, Direction(bases.ONE)
     layers = []
     for layer in range(sched.n_layers):
@@ -68,10 +43,10 @@ def assemble(lowered: Lowered, sched: Schedule, options: Options) -> Assembled:
         mlps = tuple(neurons.to_mlp(op.label, list(op.neurons), space) for op in here if op.neurons)
         layers.append(blocks.Layer(heads, mlps))
     ir = blocks.Model(space, tuple(layers))
-    return _factor(ir, lowered, options)
+    return _factor(ir, encodings, lowered, options)
 
 
-def _factor(ir: blocks.Model, lowered: Lowered, options: Options) -> Assembled:
+def _factor(ir: blocks.Model, encodings: Encodings, lowered: Lowered, options: Options) -> Assembled:
     d_model = len(ir.residual)
     qk = [[_low_rank(h.w_qk) for h in layer.heads] for layer in ir.layers]
     ov = [[_low_rank(h.w_ov) for h in layer.heads] for layer in ir.layers]
@@ -91,12 +66,13 @@ def _factor(ir: blocks.Model, lowered: Lowered, options: Options) -> Assembled:
             w_e[token_ids[v], ir.residual.index(d)] += value
     w["embed.W_E"] = w_e
     w_pos = np.zeros((options.max_seq_len + 1, d_model))
-    if lowered.uses_indices:
+    if encodings.uses_indices:
         for i in range(options.max_seq_len):
             w_pos[i + 1, ir.residual.index(Direction(bases.INDICES, i))] = 1.0
     w["pos_embed.W_pos"] = w_pos
 
-    head_labels, mlp_units = [], []
+    head_labels: list[tuple[str, ...]] = []
+    mlp_units: list[tuple[tuple[str, int, int], ...]] = []
     for li, layer in enumerate(ir.layers):
         w_q = np.zeros((n_heads, d_model, d_head))
         w_k, w_v = np.zeros_like(w_q), np.zeros_like(w_q)
@@ -108,7 +84,8 @@ def _factor(ir: blocks.Model, lowered: Lowered, options: Options) -> Assembled:
             w_o[hi, : b_ov.shape[0], :] = b_ov
         w_in = np.zeros((d_model, d_mlp))
         w_out = np.zeros((d_mlp, d_model))
-        units, start = [], 0
+        units: list[tuple[str, int, int]] = []
+        start = 0
         for m in layer.mlps:
             w_in[:, start : start + m.d_hidden] = m.w_in
             w_out[start : start + m.d_hidden, :] = m.w_out
@@ -120,8 +97,8 @@ def _factor(ir: blocks.Model, lowered: Lowered, options: Options) -> Assembled:
         head_labels.append(tuple(h.name for h in layer.heads))
         mlp_units.append(tuple(units))
 
-    w_u = np.zeros((d_model, max(1, len(lowered.output_features))))
-    for j, feature in enumerate(lowered.output_features):
+    w_u = np.zeros((d_model, max(1, len(encodings.output_features))))
+    for j, feature in enumerate(encodings.output_features):
         for d, v in feature.items():
             w_u[ir.residual.index(d), j] += v
     w["unembed.W_U"] = w_u

@@ -1,23 +1,25 @@
 """The compiler pipeline, one pass per line: RASP program → `CompiledModel`."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from glassbox import rasp
-from glassbox.compiler import assemble, lower, schedule, validate, values
-from glassbox.compiler.nodes import Graph, Options
+from glassbox.compiler import assemble, circuit, encodings, graph, lower, schedule, to_torch, validate, values
+from glassbox.compiler.nodes import Compilation
 from glassbox.errors import CompileError
+from glassbox.model.compiled import CompiledModel
 
 
 def compile_rasp_to_model(
     program: rasp.SOp,
-    vocab: Any,
+    vocab: Iterable[Any],
     max_seq_len: int,
     causal: bool = False,
     compiler_bos: Any = "BOS",
     compiler_pad: Any = "PAD",
     mlp_exactness: "float | None" = None,
     dtype: str = "float32",
-) -> "Any":
+) -> CompiledModel:
     """Compile a RASP program to an exact transformer (tracr's signature).
 
     Args:
@@ -30,23 +32,23 @@ def compile_rasp_to_model(
         dtype: "float32" or "float64" for the torch model.
 
     Returns:
-        A `glassbox.model.CompiledModel`.
+        A `glassbox.CompiledModel`.
 
     Raises:
         CompileError: listing every expression that cannot be compiled, before any weights exist.
     """
     del mlp_exactness  # precision is derived from the value sets and max_seq_len
-    vocab = validate.check_arguments(program, vocab, max_seq_len, compiler_bos, compiler_pad, dtype)
-    options = Options(vocab, max_seq_len, causal, compiler_bos, compiler_pad, dtype)
-    nodes = rasp.walk(program)
-    graph = Graph(program, tuple(nodes), rasp.labels(program))
-    sets = values.infer(nodes, vocab, max_seq_len)
-    lowered, problems = lower.lower(graph, sets, options)
-    if problems:
-        raise CompileError(problems)
-    plan = schedule.schedule(lowered.ops)
-    assembled = assemble.assemble(lowered, plan, options)
-
-    from glassbox.model.compiled import CompiledModel
-
-    return CompiledModel.from_assembly(program, graph, sets, lowered, plan, assembled, options, dtype)
+    options = validate.check_arguments(program, vocab, max_seq_len, causal, compiler_bos, compiler_pad, dtype)
+    dag = graph.build(program)
+    sets = values.infer(dag, options)
+    chosen = encodings.choose(dag, sets, options)
+    if chosen.problems:
+        raise CompileError(chosen.problems)
+    lowered = lower.lower(dag, sets, chosen, options)
+    plan = schedule.schedule(lowered)
+    assembled = assemble.assemble(chosen, lowered, plan, options)
+    comp = Compilation(options, dag, sets, chosen, lowered, plan, assembled)
+    return CompiledModel(
+        to_torch.to_torch(assembled, options), residual_labels=assembled.ir.residual.labels,
+        token_ids=assembled.token_ids, output_values=chosen.output_values, bos=options.bos, pad=options.pad,
+        max_seq_len=options.max_seq_len, circuit=circuit.build(comp), program=program, compilation=comp)

@@ -1,21 +1,26 @@
-"""Up-front checks on the arguments of a compilation (the program itself is checked while lowering)."""
+"""Up-front checks on the arguments of a compilation → `Options` (the program itself is checked while lowering)."""
 
 from collections.abc import Iterable
 from typing import Any
 
 from glassbox import rasp
+from glassbox.compiler.nodes import Options
 from glassbox.craft import bases
 from glassbox.errors import CompileError
+from glassbox.model.config import DTYPES
 
 
-def check_arguments(program: Any, vocab: Iterable[Any], max_seq_len: Any, bos: Any, pad: Any,
-                    dtype: Any = "float32") -> tuple:
-    """Validate the compile arguments; returns the vocab as a sorted tuple.
+def check_arguments(program: Any, vocab: Iterable[Any], max_seq_len: Any, causal: Any, bos: Any, pad: Any,
+                    dtype: Any = "float32") -> Options:
+    """Validate the compile arguments (the one place `dtype` is checked).
+
+    Returns:
+        The Options, with the vocab as a sorted tuple.
 
     Raises:
         CompileError: listing every problem found.
     """
-    problems = []
+    problems: list[tuple[str, str]] = []
     if not isinstance(program, rasp.SOp):
         problems.append((repr(program), "the program must be a RASP SOp"))
     try:
@@ -32,8 +37,8 @@ def check_arguments(program: Any, vocab: Iterable[Any], max_seq_len: Any, bos: A
         problems.append(("compiler_pad", f"must differ from compiler_bos ({bos!r})"))
     if not isinstance(max_seq_len, int) or isinstance(max_seq_len, bool) or max_seq_len < 1:
         problems.append(("max_seq_len", f"must be a positive integer, got {max_seq_len!r}"))
-    if dtype not in ("float32", "float64"):
-        problems.append(("dtype", f"must be 'float32' or 'float64', got {dtype!r}"))
+    if dtype not in DTYPES:
+        problems.append(("dtype", f"must be one of {DTYPES}, got {dtype!r}"))
     if problems:
         raise CompileError(problems)
-    return vocab
+    return Options(vocab, max_seq_len, bool(causal), bos, pad, dtype)

@@ -21,28 +21,15 @@ from glassbox.errors import ArtifactError
 from glassbox.export import header as header_mod
 from glassbox.export import values_json
 from glassbox.model.compiled import CompiledModel
-from glassbox.model.config import ModelConfig
-from glassbox.model.transformer import Transformer
+from glassbox.model.transformer import TORCH_DTYPES, Transformer, weight_shapes
 
 WEIGHTS_FILE = "model.safetensors"
 HEADER_FILE = "glassbox.json"
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-def weight_names(cfg: ModelConfig) -> list[str]:
-    """The TransformerLens names of every weight of a model with this config, in module order."""
-    names = ["embed.W_E", "pos_embed.W_pos"]
-    for layer in range(cfg.n_layers):
-        names += [f"blocks.{layer}.attn.{w}" for w in ("W_Q", "W_K", "W_V", "W_O")]
-        names += [f"blocks.{layer}.mlp.{w}" for w in ("W_in", "W_out")]
-    return names + ["unembed.W_U"]
 
 
 def named_weights(model: CompiledModel) -> dict[str, torch.Tensor]:
-    """Every weight of `model`, by TransformerLens name (detached CPU copies)."""
-    params = dict(model.module.named_parameters())
-    rename = {"embed.W_E": "W_E", "pos_embed.W_pos": "W_pos", "unembed.W_U": "W_U"}
-    return {n: params[rename.get(n, n)].detach().cpu().contiguous().clone() for n in weight_names(model.config)}
+    """Every weight of `model`: its state dict (TransformerLens names), as detached contiguous CPU copies."""
+    return {n: w.detach().cpu().contiguous().clone() for n, w in model.module.state_dict().items()}
 
 
 def io_metadata(model: CompiledModel) -> dict[str, Any]:
@@ -78,7 +65,7 @@ def save(model: CompiledModel, directory: "str | os.PathLike") -> pathlib.Path:
     out = pathlib.Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     weights = named_weights(model)
-    dtype = {v: k for k, v in _DTYPES.items()}[weights["embed.W_E"].dtype]
+    dtype = {v: k for k, v in TORCH_DTYPES.items()}[weights["embed.W_E"].dtype]
     tmp = out / (WEIGHTS_FILE + ".tmp")
     save_file(weights, str(tmp), metadata={"format": "pt", "producer": "glassbox"})
     digest = _sha256(tmp)
@@ -111,8 +98,8 @@ def load(directory: "str | os.PathLike") -> CompiledModel:
     head_path, weights_path = folder / HEADER_FILE, folder / WEIGHTS_FILE
     head = _read_header(head_path)
     weights = _read_weights(weights_path, head)
-    module = Transformer(head.config, _DTYPES[head.dtype])
-    module.load_named(weights)
+    module = Transformer(head.config, TORCH_DTYPES[head.dtype])
+    module.load_state_dict(weights, strict=True)
     module.eval()
     return CompiledModel(module, residual_labels=head.residual_labels, token_ids=head.token_ids,
                          output_values=head.output_values, bos=head.bos, pad=head.pad,
@@ -144,7 +131,7 @@ def _read_weights(path: pathlib.Path, head: header_mod.Header) -> dict[str, torc
         weights = load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
         raise ArtifactError(f"{path}: cannot read the weights (truncated or corrupted?): {err}") from err
-    expected = {name: _shape(head.config, name) for name in weight_names(head.config)}
+    expected = weight_shapes(head.config)
     if head.weight_shapes != expected:
         raise ArtifactError(f"{path.parent / HEADER_FILE}: weights.shapes does not match the config")
     missing, extra = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
@@ -156,23 +143,13 @@ def _read_weights(path: pathlib.Path, head: header_mod.Header) -> dict[str, torc
         w = weights[name]
         if tuple(w.shape) != shape:
             raise ArtifactError(f"{path}: {name} has shape {tuple(w.shape)}, the config needs {shape}")
-        if w.dtype != _DTYPES[head.dtype]:
+        if w.dtype != TORCH_DTYPES[head.dtype]:
             raise ArtifactError(f"{path}: {name} has dtype {w.dtype}, the header says {head.dtype}")
         if not torch.isfinite(w).all():
             raise ArtifactError(f"{path}: {name} has non-finite values")
     if _sha256(path) != head.sha256:
         raise ArtifactError(f"{path}: SHA-256 does not match {HEADER_FILE} (the file was changed or corrupted)")
     return weights
-
-
-def _shape(cfg: ModelConfig, name: str) -> tuple[int, ...]:
-    last = name.rsplit(".", 1)[1]
-    return {
-        "W_E": (cfg.d_vocab, cfg.d_model), "W_pos": (cfg.n_ctx, cfg.d_model),
-        "W_Q": (cfg.n_heads, cfg.d_model, cfg.d_head), "W_K": (cfg.n_heads, cfg.d_model, cfg.d_head),
-        "W_V": (cfg.n_heads, cfg.d_model, cfg.d_head), "W_O": (cfg.n_heads, cfg.d_head, cfg.d_model),
-        "W_in": (cfg.d_model, cfg.d_mlp), "W_out": (cfg.d_mlp, cfg.d_model), "W_U": (cfg.d_model, cfg.d_vocab_out),
-    }[last]
 
 
 def _sha256(path: pathlib.Path) -> str:

@@ -8,12 +8,11 @@ import dataclasses
 from typing import Any
 
 from glassbox.export import values_json
-from glassbox.model.circuit import Site
-from glassbox.model.config import ModelConfig
+from glassbox.model.circuit import ComputedBy, Site, SiteEncoding
+from glassbox.model.config import DTYPES, ModelConfig
 
 FORMAT = "glassbox-artifact"
 FORMAT_VERSION = 1
-DTYPES = ("float32", "float64")
 KEYS = ("format", "format_version", "glassbox_version", "dtype", "config", "max_seq_len", "bos", "pad",
         "vocab", "token_ids", "input_encoding", "output_encoding", "output_label", "residual_labels",
         "circuit", "weights")
@@ -50,9 +49,9 @@ def build(model: Any, dtype: str, weights: dict[str, list[int]], sha256: str) ->
 def _site_to_json(site: Site) -> dict[str, Any]:
     enc = values_json.encode
     return {
-        "label": site.label, "kind": site.kind, "encoding": site.encoding,
+        "label": site.label, "kind": site.kind, "encoding": site.encoding.value,
         "values": None if site.values is None else [enc(v) for v in site.values],
-        "children": list(site.children), "computed_by": site.computed_by,
+        "children": list(site.children), "computed_by": site.computed_by.value,
         "layer": site.layer, "head": site.head,
         "mlp_units": None if site.mlp_units is None else list(site.mlp_units),
         "residual": list(site.residual),
@@ -174,6 +173,9 @@ def _site(data: Any, where: str, labels: list[str]) -> Site:
     _require(isinstance(data, dict) and sorted(data) == sorted(fields), where, f"expected keys {fields}")
     for name in ("label", "kind", "encoding", "computed_by"):
         _require(isinstance(data[name], str), f"{where}.{name}", "expected a string")
+    encodings, computers = [e.value for e in SiteEncoding], [c.value for c in ComputedBy]
+    _require(data["encoding"] in encodings, f"{where}.encoding", f"expected one of {encodings}")
+    _require(data["computed_by"] in computers, f"{where}.computed_by", f"expected one of {computers}")
     values = None
     if data["values"] is not None:
         values = tuple(values_json.decode(v, f"{where}.values[{i}]")
@@ -199,7 +201,8 @@ def _site(data: Any, where: str, labels: list[str]) -> Site:
         _require(all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coefs.values()), at,
                  "coefficients must be numbers")
         read.append((values_json.decode(entry[0], at), {k: float(c) for k, c in coefs.items()}))
-    return Site(data["label"], data["kind"], data["encoding"], values, tuple(children), data["computed_by"],
+    return Site(data["label"], data["kind"], SiteEncoding(data["encoding"]), values, tuple(children),
+                ComputedBy(data["computed_by"]),
                 data["layer"], data["head"], units, residual, tuple(read))
 
 

@@ -46,7 +46,7 @@ def _hooked_transformer() -> tuple[Any, Any]:
 def tl_config(model: CompiledModel) -> dict[str, Any]:
     """The `HookedTransformerConfig` arguments (JSON-ready, dtype as a string) equivalent to `model`."""
     c = model.config
-    dtype = str(model.module.W_E.dtype).removeprefix("torch.")
+    dtype = str(model.module.embed.W_E.dtype).removeprefix("torch.")
     return {
         "n_layers": c.n_layers, "d_model": c.d_model, "n_ctx": c.n_ctx, "d_head": c.d_head,
         "n_heads": c.n_heads, "d_mlp": c.d_mlp, "d_vocab": c.d_vocab, "d_vocab_out": c.d_vocab_out,

@@ -15,8 +15,8 @@ from jaxtyping import Float
 from torch import Tensor
 
 from glassbox.errors import InputError
-
-NONE_THRESHOLD = 0.5  # as in CompiledModel.decode: a best read below this decodes as None
+from glassbox.model.circuit import ComputedBy, Site, SiteEncoding
+from glassbox.model.compiled import NONE_THRESHOLD, CompiledModel
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,7 +131,7 @@ def stages(n_layers: int) -> tuple[Stage, ...]:
     return tuple(out)
 
 
-def written_stage(circuit: Sequence[Any]) -> dict[str, int]:
+def written_stage(circuit: Sequence[Site]) -> dict[str, int]:
     """Site label -> index of the first stage at which it can be read.
 
     Embedded sites are there from the start; a head's output after its layer's attention; an MLP's
@@ -145,12 +145,12 @@ def written_stage(circuit: Sequence[Any]) -> dict[str, int]:
         if label in ready:
             return ready[label]
         site = by_label[label]
-        if site.computed_by == "embedding":
+        if site.computed_by is ComputedBy.EMBEDDING:
             stage = 0
-        elif site.computed_by == "attention":
-            stage = 2 * site.layer + 1
-        elif site.computed_by in ("mlp", "attention+mlp"):
-            stage = 2 * site.layer + 2
+        elif site.computed_by is ComputedBy.ATTENTION:
+            stage = 2 * (site.layer or 0) + 1
+        elif site.computed_by in (ComputedBy.MLP, ComputedBy.ATTENTION_MLP):
+            stage = 2 * (site.layer or 0) + 2
         else:  # virtual or selector
             stage = max((visit(c) for c in site.children if c in by_label), default=0)
         ready[label] = stage
@@ -161,7 +161,7 @@ def written_stage(circuit: Sequence[Any]) -> dict[str, int]:
     return ready
 
 
-def read_site(site: Any, index: Mapping[str, int],
+def read_site(site: Site, index: Mapping[str, int],
               resid: Float[Tensor, "pos d_model"]) -> list[tuple[Any, "float | None"]]:
     """Read one site at every position: (value, margin) per position.
 
@@ -181,7 +181,7 @@ def read_site(site: Any, index: Mapping[str, int],
             w[index[label]] = c
         reads.append(resid @ w)  # [pos]
     stacked = torch.stack(reads, dim=-1)  # [pos, n_values]
-    if site.encoding == "numerical":
+    if site.encoding is SiteEncoding.NUMERICAL:
         return [(float(v), None) for v in stacked[:, 0]]
     values = [v for v, _ in site.read]
     out = []
@@ -193,7 +193,7 @@ def read_site(site: Any, index: Mapping[str, int],
     return out
 
 
-def decode_residual(model: Any, inputs: Any, *, seq: "Sequence[Any] | None" = None,
+def decode_residual(model: CompiledModel, inputs: Any, *, seq: "Sequence[Any] | None" = None,
                     batch: int = 0) -> ResidualDecode:
     """Read every named variable at every position after every stage of one input.
 
@@ -242,7 +242,7 @@ def decode_residual(model: Any, inputs: Any, *, seq: "Sequence[Any] | None" = No
         tokens = ("BOS", *range(1, n_pos))
     index = {label: i for i, label in enumerate(model.residual_labels)}
     ready = written_stage(model.circuit)
-    sites = [s for s in model.circuit if s.encoding != "selector" and s.read]
+    sites = [s for s in model.circuit if s.encoding is not SiteEncoding.SELECTOR and s.read]
     readings = []
     for stage in all_stages:
         for site in sites:
@@ -255,7 +255,7 @@ def decode_residual(model: Any, inputs: Any, *, seq: "Sequence[Any] | None" = No
         tokens=tokens,
         stages=all_stages,
         variables=tuple(s.label for s in sites),
-        encodings={s.label: s.encoding for s in sites},
+        encodings={s.label: s.encoding.value for s in sites},
         written_at={s.label: all_stages[ready[s.label]].name for s in sites},
         readings=tuple(readings),
     )

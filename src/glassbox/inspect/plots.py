@@ -11,6 +11,7 @@ from typing import Any
 
 from glassbox.errors import InputError
 from glassbox.inspect import decode
+from glassbox.model.circuit import ComputedBy, SiteEncoding
 
 EMBED_COLOR = "#9e9e9e"
 LAYER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf")
@@ -145,10 +146,10 @@ def graph_layout(circuit: Sequence[Any]) -> dict[str, tuple[float, float]]:
             consumers.setdefault(c, []).append(s)
     x: dict[str, float] = {}
     for s in circuit:
-        if s.encoding == "selector":
+        if s.encoding is SiteEncoding.SELECTOR:
             using = [2 * c.layer + 1 for c in consumers.get(s.label, []) if c.layer is not None]
             x[s.label] = 2 * min(using) - 1 if using else 2 * ready[s.label] + 1
-        elif s.computed_by == "virtual":
+        elif s.computed_by is ComputedBy.VIRTUAL:
             x[s.label] = 2 * ready[s.label] + 1
         else:
             x[s.label] = 2 * ready[s.label]
@@ -190,14 +191,14 @@ def program_graph(model: Any) -> Any:
     texts = {}
     for s in circuit:
         x, y = pos[s.label]
-        layer = stage_layer(ready[s.label]) if s.computed_by != "embedding" else None
-        if s.encoding == "selector":
+        layer = stage_layer(ready[s.label]) if s.computed_by is not ComputedBy.EMBEDDING else None
+        if s.encoding is SiteEncoding.SELECTOR:
             layer = stage_layer(int(x) + 1)
         color = layer_color(layer)
         where = _where(s)
-        filled = s.computed_by not in ("virtual", "selector")
+        filled = s.computed_by not in (ComputedBy.VIRTUAL, ComputedBy.SELECTOR)
         box = dict(boxstyle="round,pad=0.35", facecolor=color if filled else "white", edgecolor=color,
-                   linewidth=1.5, linestyle="--" if s.encoding == "selector" else "-")
+                   linewidth=1.5, linestyle="--" if s.encoding is SiteEncoding.SELECTOR else "-")
         texts[s.label] = ax.text(x, y, f"{s.label}\n{where}", ha="center", va="center", fontsize=8,
                                  color="white" if filled else "black", bbox=box, zorder=3)
     for s in circuit:
@@ -222,10 +223,10 @@ def program_graph(model: Any) -> Any:
 
 def _where(site: Any) -> str:
     """A node's second line: what computes it."""
-    if site.encoding == "selector":
+    if site.encoding is SiteEncoding.SELECTOR:
         return "selector"
-    if site.computed_by in ("embedding", "virtual"):
-        return site.computed_by
+    if site.computed_by in (ComputedBy.EMBEDDING, ComputedBy.VIRTUAL):
+        return site.computed_by.value
     parts = []
     if site.head is not None:
         parts.append(f"H{site.head}")

@@ -1,16 +1,27 @@
 """CompiledModel: a compiled program's transformer, with encode/decode, batched runs and caches."""
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from jaxtyping import Float, Int
+from torch import Tensor
 
 from glassbox.errors import InputError
 from glassbox.model import hooks
+from glassbox.model.circuit import Site
 from glassbox.model.config import ModelConfig
 from glassbox.model.transformer import Transformer
+
+if TYPE_CHECKING:  # for annotations only: the runtime never imports the compiler
+    import os
+    import pathlib
+
+    from glassbox import rasp
+    from glassbox.compiler.nodes import Compilation
+    from glassbox.inspect.decode import ResidualDecode
 
 NONE_THRESHOLD = 0.5  # a categorical output whose best logit is below this decodes as None
 
@@ -25,41 +36,31 @@ class ApplyOutput:
 
 
 class CompiledModel:
-    """A RASP program compiled to a torch transformer whose residual dimensions are named."""
+    """A RASP program compiled to a torch transformer whose residual dimensions are named.
 
-    def __init__(self, module: Transformer, *, residual_labels: list[str], token_ids: dict[Any, int],
+    Attributes:
+        module: the plain `torch.nn.Module` (TransformerLens weight and hook names).
+        residual_labels: one `name:value` label per residual dimension.
+        token_ids: input token -> id (BOS 0, PAD 1, then the vocab).
+        output_values: the output's values in logit order (None for a numerical output).
+        bos, pad, max_seq_len: as compiled.
+        circuit: one `Site` per RASP expression: what it is, where it lives, what computes it.
+        program: the RASP program (None after loading: programs are code, and are not saved).
+        compilation: every compiler pass's output (None after loading).
+    """
+
+    def __init__(self, module: Transformer, *, residual_labels: Sequence[str], token_ids: Mapping[Any, int],
                  output_values: "tuple[Any, ...] | None", bos: Any, pad: Any, max_seq_len: int,
-                 program: Any = None, compilation: Any = None, circuit: tuple = ()) -> None:
+                 circuit: "tuple[Site, ...]" = (), program: "rasp.SOp | None" = None,
+                 compilation: "Compilation | None" = None) -> None:
         self.module = module
-        self.residual_labels = residual_labels
-        self.token_ids = token_ids
+        self.residual_labels = list(residual_labels)
+        self.token_ids = dict(token_ids)
         self.output_values = output_values
         self.bos, self.pad, self.max_seq_len = bos, pad, max_seq_len
+        self.circuit = circuit
         self.program = program
-        self.compilation = compilation  # the passes' outputs, for inspection (None after loading)
-        self.circuit = circuit  # glassbox.model.circuit.Site per expression (saved with the model)
-
-    @classmethod
-    def from_assembly(cls, program, graph, sets, lowered, plan, assembled, options, dtype: str) -> "CompiledModel":
-        """Build the torch module from the assembler's weights."""
-        w = assembled.weights
-        cfg = ModelConfig(
-            n_layers=len(assembled.ir.layers), d_model=len(assembled.ir.residual), n_heads=assembled.n_heads,
-            d_head=assembled.d_head, d_mlp=assembled.d_mlp, n_ctx=options.max_seq_len + 1,
-            d_vocab=len(assembled.token_ids), d_vocab_out=w["unembed.W_U"].shape[1], causal=options.causal,
-            pad_id=assembled.token_ids[options.pad],
-        )
-        module = Transformer(cfg, _torch_dtype(dtype))
-        module.load_named({k: torch.from_numpy(v) for k, v in w.items()})
-        module.eval()
-        from glassbox.model import circuit
-
-        comp = Compilation(graph, sets, lowered, plan, assembled, options)
-        labels = assembled.ir.residual.labels
-        return cls(module, residual_labels=labels, token_ids=assembled.token_ids,
-                   output_values=lowered.output_values, bos=options.bos, pad=options.pad,
-                   max_seq_len=options.max_seq_len, program=program, compilation=comp,
-                   circuit=circuit.build(comp, labels))
+        self.compilation = compilation
 
     # -- shape ----------------------------------------------------------------------------------
     @property
@@ -107,24 +108,41 @@ class CompiledModel:
         pad_id = self.config.pad_id
         return torch.tensor([r + [pad_id] * (width - len(r)) for r in rows], dtype=torch.long)
 
-    def decode(self, logits: torch.Tensor, lengths: "Sequence[int] | None" = None) -> list[list[Any]]:
-        """Outputs per sequence (BOS dropped): values, None for an empty categorical output."""
-        logits = logits.detach().to(torch.float64).cpu().numpy()
+    def decode(self, logits: Float[Tensor, "batch pos d_vocab_out"],
+               lengths: "Sequence[int] | None" = None) -> list[list[Any]]:
+        """Outputs per sequence (BOS dropped): values, None for an empty categorical output.
+
+        Raises:
+            InputError: `logits` is not a [batch, pos, d_vocab_out] tensor of this model.
+        """
+        if not isinstance(logits, torch.Tensor) or logits.ndim != 3 or logits.shape[-1] != self.config.d_vocab_out:
+            shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
+            raise InputError(f"decode expects logits [batch, pos, {self.config.d_vocab_out}], got {shape}")
+        array = logits.detach().to(torch.float64).cpu().numpy()
         if lengths is None:
-            lengths = [logits.shape[1] - 1] * logits.shape[0]
-        if self.numerical_output:
-            values = logits[:, :, 0].tolist()
+            lengths = [array.shape[1] - 1] * array.shape[0]
+        if self.output_values is None:
+            values = array[:, :, 0].tolist()
             return [row[1 : n + 1] for row, n in zip(values, lengths, strict=True)]
-        best, idx = logits.max(axis=-1).tolist(), logits.argmax(axis=-1).tolist()
+        out_values = self.output_values
+        best, idx = array.max(axis=-1).tolist(), array.argmax(axis=-1).tolist()
         out = []
         for b_row, i_row, n in zip(best, idx, lengths, strict=True):
-            out.append([self.output_values[i] if b >= NONE_THRESHOLD else None
+            out.append([out_values[i] if b >= NONE_THRESHOLD else None
                         for b, i in zip(b_row[1 : n + 1], i_row[1 : n + 1], strict=True)])
         return out
 
     # -- running --------------------------------------------------------------------------------
-    def __call__(self, tokens: torch.Tensor) -> torch.Tensor:
+    def __call__(self, tokens: Int[Tensor, "batch pos"]) -> Float[Tensor, "batch pos d_vocab_out"]:
         return self.module(tokens)
+
+    def _ids(self, inputs: "Sequence[Sequence[Any]] | Tensor") -> Int[Tensor, "batch pos"]:
+        if isinstance(inputs, torch.Tensor):
+            if inputs.ndim != 2 or inputs.dtype not in (torch.long, torch.int32, torch.int64):
+                raise InputError(f"expected token ids [batch, pos] (integers, from model.encode), got a "
+                                 f"{inputs.dtype} tensor of shape {tuple(inputs.shape)}")
+            return inputs
+        return self.encode(inputs)
 
     def run(self, seqs: Sequence[Sequence[Any]]) -> list[list[Any]]:
         """Outputs for a batch of variable-length sequences (no BOS needed)."""
@@ -133,15 +151,47 @@ class CompiledModel:
             logits = self.module(ids)
         return self.decode(logits, [len(s) for s in seqs])
 
-    def run_with_cache(self, seqs: Sequence[Sequence[Any]]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Logits and every hook point's activation, by name."""
-        ids = self.encode(seqs)
-        cache: dict[str, torch.Tensor] = {}
+    @property
+    def hook_names(self) -> list[str]:
+        """Every hook point's name (`hook_embed`, `blocks.0.attn.hook_pattern`, ...), in module order."""
+        return list(hooks.hook_points(self.module))
 
-        def save(act: torch.Tensor, name: str) -> None:
-            cache[name] = act.detach()
+    def run_with_hooks(self, inputs: "Sequence[Sequence[Any]] | Tensor",
+                       fwd_hooks: "Sequence[tuple[str | Callable[[str], bool], hooks.HookFn]]" = ()
+                       ) -> Float[Tensor, "batch pos d_vocab_out"]:
+        """Logits with temporary hooks attached, as TransformerLens's `run_with_hooks`.
 
-        with torch.no_grad(), hooks.hooks(self.module, [(n, save) for n in hooks.hook_points(self.module)]):
+        Args:
+            inputs: sequences of tokens (BOS is prepended) or token ids from `encode`.
+            fwd_hooks: (hook name or name predicate, fn) pairs; `fn(activation, hook)` may return a
+                replacement activation. `hook.name` is the hook point's name.
+
+        Raises:
+            InputError: a bad input or an unknown hook name.
+
+        >>> import glassbox as gb
+        >>> program = gb.programs.make_frac_prevs(gb.rasp.tokens == "a")
+        >>> model = gb.compile_rasp_to_model(program, vocab={"a", "b"}, max_seq_len=3)
+        >>> ablate = lambda z, hook: z * 0
+        >>> model.decode(model.run_with_hooks([["a", "b", "a"]], [("blocks.0.attn.hook_z", ablate)]))
+        [[0.0, 0.0, 0.0]]
+        """
+        ids = self._ids(inputs)
+        with torch.no_grad(), hooks.hooks(self.module, fwd_hooks):
+            return self.module(ids)
+
+    def run_with_cache(self, inputs: "Sequence[Sequence[Any]] | Tensor",
+                       names_filter: "Callable[[str], bool] | None" = None
+                       ) -> tuple[Float[Tensor, "batch pos d_vocab_out"], dict[str, Tensor]]:
+        """Logits and every hook point's activation (or those `names_filter` accepts), by name."""
+        ids = self._ids(inputs)
+        cache: dict[str, Tensor] = {}
+
+        def save(act: Tensor, hook: hooks.HookPoint) -> None:
+            cache[hook.name] = act.detach()
+
+        names = [n for n in hooks.hook_points(self.module) if names_filter is None or names_filter(n)]
+        with torch.no_grad(), hooks.hooks(self.module, [(n, save) for n in names]):
             logits = self.module(ids)
         return logits, cache
 
@@ -158,7 +208,7 @@ class CompiledModel:
     def run_ir(self, seqs: Sequence[Sequence[Any]]) -> list[list[Any]]:
         """The same outputs computed by the numpy IR (float64), for differential tests."""
         if self.compilation is None:
-            raise RuntimeError("this model has no IR attached (it was loaded from disk)")
+            raise InputError("this model has no IR attached (it was loaded from disk); run_ir needs a compiled model")
         ids = self.encode(seqs).numpy()
         w = self.compilation.assembled.weights
         x = w["embed.W_E"][ids] + w["pos_embed.W_pos"][: ids.shape[1]][None]
@@ -166,7 +216,7 @@ class CompiledModel:
         return self.decode(torch.from_numpy(resid @ w["unembed.W_U"]), [len(s) for s in seqs])
 
     # -- saving and export ---------------------------------------------------------------------
-    def save(self, directory: Any) -> Any:
+    def save(self, directory: "str | os.PathLike[str]") -> "pathlib.Path":
         """Write `model.safetensors` and `glassbox.json` into `directory`; see `glassbox.export.artifact`."""
         from glassbox.export import artifact
 
@@ -178,7 +228,7 @@ class CompiledModel:
 
         return transformer_lens.to_transformer_lens(self)
 
-    def to_onnx(self, path: Any, exporter: str = "dynamo") -> Any:
+    def to_onnx(self, path: "str | os.PathLike[str]", exporter: str = "dynamo") -> "pathlib.Path":
         """Write an ONNX graph (ids in, logits out); see `glassbox.export.onnx`."""
         from glassbox.export import onnx
 
@@ -190,27 +240,8 @@ class CompiledModel:
                 f"d_head={c.d_head}, d_mlp={c.d_mlp}, n_ctx={c.n_ctx}, d_vocab={c.d_vocab}, "
                 f"d_vocab_out={c.d_vocab_out})")
 
-    def decode_residual(self, inputs: Any, **kwargs: Any) -> Any:
+    def decode_residual(self, inputs: Any, **kwargs: Any) -> "ResidualDecode":
         """The residual stream read by label after every stage; see `glassbox.inspect.decode.decode_residual`."""
         from glassbox.inspect import decode
 
         return decode.decode_residual(self, inputs, **kwargs)
-
-
-@dataclasses.dataclass(frozen=True)
-class Compilation:
-    """Every pass's output, kept for inspection and the IR tier of tests."""
-
-    graph: Any
-    value_sets: Any
-    lowered: Any
-    schedule: Any
-    assembled: Any
-    options: Any
-
-
-def _torch_dtype(name: str) -> torch.dtype:
-    try:
-        return {"float32": torch.float32, "float64": torch.float64}[name]
-    except KeyError:
-        raise InputError(f"dtype must be 'float32' or 'float64', got {name!r}") from None

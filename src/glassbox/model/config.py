@@ -1,6 +1,10 @@
 """The shape of a compiled transformer."""
 
 import dataclasses
+from typing import Literal
+
+Dtype = Literal["float32", "float64"]
+DTYPES: tuple[Dtype, ...] = ("float32", "float64")  # the torch dtypes a compiled model may have
 
 
 @dataclasses.dataclass(frozen=True)

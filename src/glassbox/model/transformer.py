@@ -4,8 +4,10 @@ import torch
 from jaxtyping import Float, Int
 from torch import Tensor, nn
 
-from glassbox.model.config import ModelConfig
+from glassbox.model.config import Dtype, ModelConfig
 from glassbox.model.hooks import HookPoint
+
+TORCH_DTYPES: dict[Dtype, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
 
 
 class Attention(nn.Module):
@@ -48,7 +50,7 @@ def _softmax(scores: Float[Tensor, "batch n_heads pos pos"]) -> Float[Tensor, "b
     return e / e.sum(dim=-1, keepdim=True)
 
 
-def _stack(w: Float[Tensor, "n_heads d_model d_head"]) -> Float[Tensor, "d_model n_heads_x_d_head"]:
+def _stack(w: Float[Tensor, "n_heads d_model d_head"]) -> Float[Tensor, "d_model n_heads*d_head"]:
     return w.permute(1, 0, 2).reshape(w.shape[1], -1)
 
 
@@ -76,23 +78,66 @@ class Block(nn.Module):
         self.hook_resid_mid, self.hook_mlp_out = HookPoint(), HookPoint()
         self.hook_resid_post = HookPoint()
 
-    def forward(self, x: Float[Tensor, "batch pos d_model"], mask_bias: Tensor) -> Float[Tensor, "batch pos d_model"]:
+    def forward(self, x: Float[Tensor, "batch pos d_model"],
+                mask_bias: Float[Tensor, "batch 1 pos pos"]) -> Float[Tensor, "batch pos d_model"]:
         x = self.hook_resid_pre(x)
         x = self.hook_resid_mid(x + self.hook_attn_out(self.attn(x, mask_bias)))
         return self.hook_resid_post(x + self.hook_mlp_out(self.mlp(x)))
 
 
-class Transformer(nn.Module):
-    """Token and position embeddings, `n_layers` blocks, a linear unembedding."""
+class Embed(nn.Module):
+    """Token embedding: x = W_E[tokens]."""
 
-    def __init__(self, cfg: ModelConfig, dtype: torch.dtype = torch.float32) -> None:
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.W_E = nn.Parameter(torch.zeros((cfg.d_vocab, cfg.d_model), dtype=dtype))
+
+    def forward(self, tokens: Int[Tensor, "batch pos"]) -> Float[Tensor, "batch pos d_model"]:
+        return self.W_E[tokens]
+
+
+class PosEmbed(nn.Module):
+    """Positional embedding: W_pos[0..pos-1], the same for every sequence of the batch."""
+
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.W_pos = nn.Parameter(torch.zeros((cfg.n_ctx, cfg.d_model), dtype=dtype))
+
+    def forward(self, tokens: Int[Tensor, "batch pos"]) -> Float[Tensor, "1 pos d_model"]:
+        return self.W_pos[: tokens.shape[1]][None]
+
+
+class Unembed(nn.Module):
+    """Logits = x W_U (one logit per output value; one number for a numerical output)."""
+
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.W_U = nn.Parameter(torch.zeros((cfg.d_model, cfg.d_vocab_out), dtype=dtype))
+
+    def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch pos d_vocab_out"]:
+        return x @ self.W_U
+
+
+class Transformer(nn.Module):
+    """Token and position embeddings, `n_layers` blocks, a linear unembedding.
+
+    The state dict's names are TransformerLens's (`embed.W_E`, `pos_embed.W_pos`,
+    `blocks.{l}.attn.W_Q|W_K|W_V|W_O`, `blocks.{l}.mlp.W_in|W_out`, `unembed.W_U`), so saving and
+    exporting read it as it is. Every hook point knows its dotted name (`hook.name`).
+    """
+
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype = torch.float32,
+                 device: "torch.device | str | None" = None) -> None:
         super().__init__()
         self.cfg = cfg
-        self.W_E = nn.Parameter(torch.zeros((cfg.d_vocab, cfg.d_model), dtype=dtype))
-        self.W_pos = nn.Parameter(torch.zeros((cfg.n_ctx, cfg.d_model), dtype=dtype))
-        self.blocks = nn.ModuleList(Block(cfg, dtype) for _ in range(cfg.n_layers))
-        self.W_U = nn.Parameter(torch.zeros((cfg.d_model, cfg.d_vocab_out), dtype=dtype))
+        with torch.device(device or "cpu"):
+            self.embed, self.pos_embed = Embed(cfg, dtype), PosEmbed(cfg, dtype)
+            self.blocks = nn.ModuleList(Block(cfg, dtype) for _ in range(cfg.n_layers))
+            self.unembed = Unembed(cfg, dtype)
         self.hook_embed, self.hook_pos_embed = HookPoint(), HookPoint()
+        for name, module in self.named_modules():
+            if isinstance(module, HookPoint):
+                module.name = name
 
     def forward(self, tokens: Int[Tensor, "batch pos"]) -> Float[Tensor, "batch pos d_vocab_out"]:
         n = tokens.shape[1]
@@ -100,23 +145,15 @@ class Transformer(nn.Module):
         if self.cfg.causal:
             key_mask = key_mask & torch.ones(n, n, dtype=torch.bool, device=tokens.device).tril()
         # 0 where a query may attend to a key, -inf where not (PAD keys, the future if causal); built once.
-        mask_bias = torch.zeros(key_mask.shape, dtype=self.W_E.dtype, device=tokens.device)
+        dtype = self.embed.W_E.dtype
+        mask_bias = torch.zeros(key_mask.shape, dtype=dtype, device=tokens.device)
         mask_bias = mask_bias.masked_fill(~key_mask, float("-inf"))[:, None]
-        x = self.hook_embed(self.W_E[tokens]) + self.hook_pos_embed(self.W_pos[:n])[None]
+        x = self.hook_embed(self.embed(tokens)) + self.hook_pos_embed(self.pos_embed(tokens))
         for block in self.blocks:
             x = block(x, mask_bias)
-        return x @ self.W_U
-
-    def load_named(self, weights: "dict[str, torch.Tensor]") -> None:
-        """Copy TransformerLens-named arrays (`embed.W_E`, `blocks.0.attn.W_Q`, …) into the parameters."""
-        params = dict(self.named_parameters())
-        for name, value in weights.items():
-            target = params[_to_param_name(name)]
-            if tuple(target.shape) != tuple(value.shape):
-                raise ValueError(f"{name}: shape {tuple(value.shape)} does not match {tuple(target.shape)}")
-            with torch.no_grad():
-                target.copy_(torch.as_tensor(value, dtype=target.dtype))
+        return self.unembed(x)
 
 
-def _to_param_name(name: str) -> str:
-    return {"embed.W_E": "W_E", "pos_embed.W_pos": "W_pos", "unembed.W_U": "W_U"}.get(name, name)
+def weight_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """Every weight's TransformerLens name and shape for this config (built on the meta device: no memory)."""
+    return {name: tuple(p.shape) for name, p in Transformer(cfg, device="meta").state_dict().items()}

@@ -6,6 +6,8 @@ by `glassbox.rasp.graph.labels`, so they depend only on the program itself.
 """
 
 import enum
+import math
+import numbers
 import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -23,7 +25,7 @@ class Encoding(enum.Enum):
 class RASPExpr:
     """Abstract base of every RASP expression (SOps and selectors)."""
 
-    _default_name: str = "expr"
+    base_name: str = "expr"
 
     def __init__(self) -> None:
         self._annotations: Mapping[str, Any] = types.MappingProxyType({})
@@ -43,7 +45,7 @@ class RASPExpr:
     @property
     def name(self) -> str:
         """The user-given name, or the class default (`map`, `aggregate`, ...)."""
-        return self._annotations.get("name", self._default_name)
+        return self._annotations.get("name", self.base_name)
 
     @property
     def label(self) -> str:
@@ -61,7 +63,7 @@ class RASPExpr:
     def named(self, name: str) -> "RASPExpr":
         """Return a copy named `name`; labels stay unique within any program."""
         if not isinstance(name, str) or not name:
-            raise RaspError(f"{self._default_name}.named(): name must be a non-empty str, got {name!r}")
+            raise RaspError(f"{self.base_name}.named(): name must be a non-empty str, got {name!r}")
         return self.annotated(name=name)
 
     def _shallow_copy(self) -> "RASPExpr":
@@ -85,7 +87,7 @@ class RASPExpr:
 class Selector(RASPExpr):
     """A boolean matrix over (query, key) positions: one attention pattern."""
 
-    _default_name = "selector"
+    base_name = "selector"
 
     def __and__(self, other: "Selector") -> "Selector":
         from glassbox.rasp import selectors
@@ -106,7 +108,7 @@ class Selector(RASPExpr):
 class SOp(RASPExpr):
     """A sequence operation: maps an input sequence to a sequence of the same length."""
 
-    _default_name = "sop"
+    base_name = "sop"
 
     @property
     def encoding(self) -> Encoding:
@@ -206,13 +208,13 @@ def get_encoding(expr: RASPExpr) -> Encoding:
 
 def numerical(sop: SOp) -> SOp:
     """Return a copy of `sop` annotated with the numerical (one scalar) encoding."""
-    _require_sop(sop, "numerical()", "sop", 1)
+    require_sop(sop, "numerical()", "sop", 1)
     return sop.annotated(encoding=Encoding.NUMERICAL)
 
 
 def categorical(sop: SOp) -> SOp:
     """Return a copy of `sop` annotated with the categorical (one-hot) encoding."""
-    _require_sop(sop, "categorical()", "sop", 1)
+    require_sop(sop, "categorical()", "sop", 1)
     return sop.annotated(encoding=Encoding.CATEGORICAL)
 
 
@@ -226,29 +228,42 @@ def is_categorical(sop: SOp) -> bool:
     return get_encoding(sop) is Encoding.CATEGORICAL
 
 
-def _describe(value: Any) -> str:
+def is_number(value: Any) -> bool:
+    """A finite real number (bools count, as 0 and 1): what a numerical SOp may hold.
+
+    >>> is_number(2), is_number(True), is_number(float("inf")), is_number("2")
+    (True, True, False, False)
+    """
+    return isinstance(value, numbers.Real) and math.isfinite(value)
+
+
+def describe(value: Any) -> str:
+    """A short description of an argument for error messages (`SOp 'x'`, `int 3`)."""
     if isinstance(value, RASPExpr):
         kind = "selector" if isinstance(value, Selector) else "SOp"
         return f"{kind} {value.name!r}"
     return f"{type(value).__name__} {value!r:.60}"
 
 
-def _require_sop(value: Any, where: str, arg: str, position: int) -> None:
+def require_sop(value: Any, where: str, arg: str, position: int) -> None:
+    """Raise RaspError unless `value` is an SOp, naming the constructor, argument and position."""
     if not isinstance(value, SOp):
         raise RaspError(
-            f"{where}: argument {position} ({arg}) must be an SOp, got {_describe(value)}"
+            f"{where}: argument {position} ({arg}) must be an SOp, got {describe(value)}"
         )
 
 
-def _require_selector(value: Any, where: str, arg: str, position: int) -> None:
+def require_selector(value: Any, where: str, arg: str, position: int) -> None:
+    """Raise RaspError unless `value` is a Selector, naming the constructor, argument and position."""
     if not isinstance(value, Selector):
         raise RaspError(
-            f"{where}: argument {position} ({arg}) must be a Selector, got {_describe(value)}"
+            f"{where}: argument {position} ({arg}) must be a Selector, got {describe(value)}"
         )
 
 
-def _require_callable(value: Any, where: str, arg: str, position: int) -> None:
+def require_callable(value: Any, where: str, arg: str, position: int) -> None:
+    """Raise RaspError unless `value` is a function, naming the constructor, argument and position."""
     if not callable(value) or isinstance(value, RASPExpr):
         raise RaspError(
-            f"{where}: argument {position} ({arg}) must be a function, got {_describe(value)}"
+            f"{where}: argument {position} ({arg}) must be a function, got {describe(value)}"
         )

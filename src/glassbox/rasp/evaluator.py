@@ -4,7 +4,6 @@ Each distinct node is evaluated once per call (linear in the program's size). Er
 expression (by label), the position in the sequence, and the offending values.
 """
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -159,10 +158,10 @@ def _aggregate(node: sops.Aggregate, selected: np.ndarray, values: list[Any], la
         if not chosen:
             out.append(node.default)
         elif numerical:
-            bad = [v for v in chosen if not _is_number(v)]
+            bad = [v for v in chosen if not core.is_number(v)]
             if bad:
                 raise EvaluationError(
-                    f"numerical Aggregate {label!r} at position {q}: cannot average non-numeric "
+                    f"numerical Aggregate {label!r} at position {q}: cannot average non-numeric or non-finite "
                     f"values {bad[:4]!r}"
                 )
             out.append(sum(chosen) / len(chosen))
@@ -176,10 +175,6 @@ def _aggregate(node: sops.Aggregate, selected: np.ndarray, values: list[Any], la
                 )
             out.append(chosen[0])
     return out
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real)
 
 
 def _distinct(values: list[Any]) -> list[Any]:

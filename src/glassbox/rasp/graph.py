@@ -5,7 +5,7 @@ exponential in the number of shared "diamonds"). Labels are assigned here, per p
 names and the traversal order alone, so they never depend on what else the process built.
 """
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from glassbox.rasp.core import RASPExpr
 from glassbox.rasp.sops import PRIMITIVES
@@ -37,13 +37,21 @@ def walk(root: RASPExpr) -> list[RASPExpr]:
     return order
 
 
-def labels(root: RASPExpr) -> dict[RASPExpr, str]:
+def labels(root: RASPExpr, reserved: Collection[str] = (), reserved_suffixes: tuple[str, ...] = ()
+           ) -> dict[RASPExpr, str]:
     """Deterministic, unique labels for every node of the program rooted at `root`.
 
     A node gets its name if no earlier node (in `walk` order) took it, else `name_1`,
     `name_2`, ... (the first free one). The primitives tokens, indices and length are one
     variable each however often they are copied or annotated, so they keep their names
     (and a name of a primitive the program uses is never given to another node).
+
+    Args:
+        root: the program.
+        reserved: names no non-primitive node may take (the compiler passes its own direction
+            names, such as `one`, so a user SOp named "one" becomes `one_1`).
+        reserved_suffixes: endings no non-primitive label may have (the compiler's derived
+            directions, such as `<label>.categorical`).
 
     >>> from glassbox.rasp import sops
     >>> a = sops.Map(lambda x: x, sops.tokens)
@@ -59,16 +67,16 @@ def labels(root: RASPExpr) -> dict[RASPExpr, str]:
     nodes = walk(root)
     # A primitive's name is reserved only where the primitive is used, so a program built with
     # make_length() keeps the label "length" unless it also reads the `length` primitive.
-    reserved = {node._default_name for node in nodes if isinstance(node, PRIMITIVES)}
+    blocked = set(reserved) | {node.base_name for node in nodes if isinstance(node, PRIMITIVES)}
     for node in nodes:
         if isinstance(node, PRIMITIVES):
-            out[node] = node._default_name
-            taken.add(node._default_name)
+            out[node] = node.base_name
+            taken.add(node.base_name)
             continue
         label, suffix = node.name, last_suffix.get(node.name, 0)
         if suffix:
             label = f"{node.name}_{suffix}"
-        while label in taken or label in reserved:
+        while label in taken or label in blocked or label.endswith(reserved_suffixes):
             suffix += 1
             label = f"{node.name}_{suffix}"
         last_suffix[node.name] = suffix

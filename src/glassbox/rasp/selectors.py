@@ -54,13 +54,13 @@ class Select(Selector):
     [[False, False], [True, False]]
     """
 
-    _default_name = "select"
+    base_name = "select"
 
     def __init__(self, keys: SOp, queries: SOp, predicate: Predicate) -> None:
         super().__init__()
-        core._require_sop(keys, "Select(keys, queries, predicate)", "keys", 1)
-        core._require_sop(queries, "Select(keys, queries, predicate)", "queries", 2)
-        core._require_callable(predicate, "Select(keys, queries, predicate)", "predicate", 3)
+        core.require_sop(keys, "Select(keys, queries, predicate)", "keys", 1)
+        core.require_sop(queries, "Select(keys, queries, predicate)", "queries", 2)
+        core.require_callable(predicate, "Select(keys, queries, predicate)", "predicate", 3)
         self.keys = keys
         self.queries = queries
         self.predicate = predicate
@@ -73,7 +73,7 @@ class Select(Selector):
 class ConstantSelector(Selector):
     """A fixed boolean matrix (for tests)."""
 
-    _default_name = "constant_selector"
+    base_name = "constant_selector"
 
     def __init__(self, value: list[list[bool]], check_length: bool = True) -> None:
         super().__init__()
@@ -93,8 +93,8 @@ class _BinarySelector(Selector):
     def __init__(self, fst: Selector, snd: Selector) -> None:
         super().__init__()
         where = f"{type(self).__name__}(fst, snd)"
-        core._require_selector(fst, where, "fst", 1)
-        core._require_selector(snd, where, "snd", 2)
+        core.require_selector(fst, where, "fst", 1)
+        core.require_selector(snd, where, "snd", 2)
         self.fst, self.snd = fst, snd
 
     @property
@@ -105,23 +105,23 @@ class _BinarySelector(Selector):
 class SelectorAnd(_BinarySelector):
     """Elementwise AND of two selectors."""
 
-    _default_name = "selector_and"
+    base_name = "selector_and"
 
 
 class SelectorOr(_BinarySelector):
     """Elementwise OR of two selectors."""
 
-    _default_name = "selector_or"
+    base_name = "selector_or"
 
 
 class SelectorNot(Selector):
     """Elementwise NOT of a selector."""
 
-    _default_name = "selector_not"
+    base_name = "selector_not"
 
     def __init__(self, inner: Selector) -> None:
         super().__init__()
-        core._require_selector(inner, "SelectorNot(inner)", "inner", 1)
+        core.require_selector(inner, "SelectorNot(inner)", "inner", 1)
         self.inner = inner
 
     @property

@@ -12,19 +12,19 @@ from glassbox.rasp.core import Selector, SOp
 class TokensType(SOp):
     """The input sequence itself."""
 
-    _default_name = "tokens"
+    base_name = "tokens"
 
 
 class IndicesType(SOp):
     """The positions 0..n-1."""
 
-    _default_name = "indices"
+    base_name = "indices"
 
 
 class LengthType(SOp):
     """The sequence length n at every position."""
 
-    _default_name = "length"
+    base_name = "length"
 
 
 tokens = TokensType()
@@ -43,12 +43,12 @@ class Map(SOp):
     [2, 3, 4]
     """
 
-    _default_name = "map"
+    base_name = "map"
 
     def __init__(self, f: Callable[[Any], Any], inner: SOp, simplify: bool = True) -> None:
         super().__init__()
-        core._require_callable(f, "Map(f, sop)", "f", 1)
-        core._require_sop(inner, "Map(f, sop)", "sop", 2)
+        core.require_callable(f, "Map(f, sop)", "f", 1)
+        core.require_sop(inner, "Map(f, sop)", "sop", 2)
         if simplify and type(inner) is Map:
             inner_f = inner.f
             fused = _compose(f, inner_f)
@@ -86,13 +86,13 @@ class SequenceMap(SOp):
     [0, 5, 10]
     """
 
-    _default_name = "sequence_map"
+    base_name = "sequence_map"
 
     def __init__(self, f: Callable[[Any, Any], Any], fst: SOp, snd: SOp) -> None:
         super().__init__()
-        core._require_callable(f, "SequenceMap(f, fst, snd)", "f", 1)
-        core._require_sop(fst, "SequenceMap(f, fst, snd)", "fst", 2)
-        core._require_sop(snd, "SequenceMap(f, fst, snd)", "snd", 3)
+        core.require_callable(f, "SequenceMap(f, fst, snd)", "f", 1)
+        core.require_sop(fst, "SequenceMap(f, fst, snd)", "fst", 2)
+        core.require_sop(snd, "SequenceMap(f, fst, snd)", "snd", 3)
         self.f = f
         self.fst = fst
         self.snd = snd
@@ -109,7 +109,7 @@ class LinearSequenceMap(SequenceMap):
     [5, 4, 3]
     """
 
-    _default_name = "linear_sequence_map"
+    base_name = "linear_sequence_map"
 
     def __init__(self, fst: SOp, snd: SOp, fst_fac: float, snd_fac: float) -> None:
         for position, (arg, value) in enumerate((("fst_fac", fst_fac), ("snd_fac", snd_fac)), 3):
@@ -118,8 +118,8 @@ class LinearSequenceMap(SequenceMap):
                     f"LinearSequenceMap(fst, snd, fst_fac, snd_fac): argument {position} ({arg}) "
                     f"must be a real number, got {value!r}"
                 )
-        core._require_sop(fst, "LinearSequenceMap(fst, snd, fst_fac, snd_fac)", "fst", 1)
-        core._require_sop(snd, "LinearSequenceMap(fst, snd, fst_fac, snd_fac)", "snd", 2)
+        core.require_sop(fst, "LinearSequenceMap(fst, snd, fst_fac, snd_fac)", "fst", 1)
+        core.require_sop(snd, "LinearSequenceMap(fst, snd, fst_fac, snd_fac)", "snd", 2)
         super().__init__(lambda x, y: fst_fac * x + snd_fac * y, fst, snd)
         self.fst_fac = fst_fac
         self.snd_fac = snd_fac
@@ -132,7 +132,7 @@ class Full(SOp):
     [7, 7]
     """
 
-    _default_name = "full"
+    base_name = "full"
 
     def __init__(self, fill: Any) -> None:
         super().__init__()
@@ -144,7 +144,7 @@ class Full(SOp):
 class ConstantSOp(SOp):
     """A fixed list of values (for tests); with `check_length` the input must match its length."""
 
-    _default_name = "constant_sop"
+    base_name = "constant_sop"
 
     def __init__(self, value: Sequence[Any], check_length: bool = True) -> None:
         super().__init__()
@@ -162,11 +162,11 @@ class SelectorWidth(SOp):
     [2, 1, 2]
     """
 
-    _default_name = "selector_width"
+    base_name = "selector_width"
 
     def __init__(self, selector: Selector) -> None:
         super().__init__()
-        core._require_selector(selector, "SelectorWidth(selector)", "selector", 1)
+        core.require_selector(selector, "SelectorWidth(selector)", "selector", 1)
         self.selector = selector
 
     @property
@@ -186,16 +186,16 @@ class Aggregate(SOp):
     [1.0, 0.5, 0.3333333333333333, 0.5]
     """
 
-    _default_name = "aggregate"
+    base_name = "aggregate"
 
     def __init__(self, selector: Selector, sop: SOp, default: Any = None) -> None:
         super().__init__()
-        core._require_selector(selector, "Aggregate(selector, sop, default)", "selector", 1)
-        core._require_sop(sop, "Aggregate(selector, sop, default)", "sop", 2)
+        core.require_selector(selector, "Aggregate(selector, sop, default)", "selector", 1)
+        core.require_sop(sop, "Aggregate(selector, sop, default)", "sop", 2)
         if isinstance(default, core.RASPExpr):
             raise RaspError(
                 "Aggregate(selector, sop, default): argument 3 (default) must be a value, "
-                f"got {core._describe(default)}"
+                f"got {core.describe(default)}"
             )
         self.selector = selector
         self.sop = sop
