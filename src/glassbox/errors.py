@@ -1,5 +1,7 @@
 """The glassbox error hierarchy: every message names the expression, token, position or file."""
 
+from collections.abc import Iterable
+
 
 class GlassboxError(Exception):
     """Base class of every error glassbox raises on purpose."""
@@ -20,7 +22,7 @@ class InputError(GlassboxError, ValueError):
 class CompileError(GlassboxError):
     """A program cannot be compiled; `problems` lists every (label, reason) found."""
 
-    def __init__(self, problems: "list[tuple[str, str]]") -> None:
+    def __init__(self, problems: "Iterable[tuple[str, str]]") -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  - {label}: {reason}" for label, reason in self.problems)
         super().__init__(f"cannot compile the program ({len(self.problems)} problem(s)):\n{lines}")

@@ -11,7 +11,6 @@ from safetensors.torch import load_file, save_file
 
 import glassbox as gb
 from glassbox.errors import ArtifactError
-from glassbox.export import artifact
 from glassbox.model.circuit import ComputedBy, Site, SiteEncoding
 from glassbox.model.transformer import weight_shapes
 

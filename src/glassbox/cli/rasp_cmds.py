@@ -101,8 +101,8 @@ def _compile(args: argparse.Namespace) -> int:
         raise gb.InputError(f"{args.spec}: --vocab is required for programs outside the library")
     if args.max_seq_len is None and entry is None:
         raise gb.InputError(f"{args.spec}: --max-seq-len is required for programs outside the library")
-    vocab = specs.parse_vocab(args.vocab) if args.vocab is not None else list(entry.vocab)
-    n = args.max_seq_len if args.max_seq_len is not None else entry.max_seq_len
+    vocab = specs.parse_vocab(args.vocab) if args.vocab is not None else list(entry.vocab)  # type: ignore[union-attr]
+    n = args.max_seq_len if args.max_seq_len is not None else entry.max_seq_len  # type: ignore[union-attr]
     if n < 1:
         raise gb.InputError(f"--max-seq-len must be at least 1, got {n}")
     program = specs.load_program(args.spec, n)

@@ -79,6 +79,8 @@ def _import(where: str, spec: str) -> Any:
             raise InputError(f"program spec {spec!r}: no file {path}")
         mod_name = f"glassbox_user_{abs(hash(str(path.resolve())))}"
         loader = importlib.util.spec_from_file_location(mod_name, path)
+        if loader is None or loader.loader is None:
+            raise InputError(f"program spec {spec!r}: {path} cannot be imported as a Python file")
         module = importlib.util.module_from_spec(loader)
         sys.modules[mod_name] = module  # so dataclasses and pickling inside the file work
         try:

@@ -23,7 +23,7 @@ def build(comp: Compilation) -> tuple[Site, ...]:
     for node in graph.nodes:
         label = graph.label(node)
         children = tuple(graph.label(c) for c in node.children)
-        if isinstance(node, rasp.Selector):
+        if not isinstance(node, rasp.SOp):
             sites.append(Site(label, type(node).__name__, SiteEncoding.SELECTOR, None, children, ComputedBy.SELECTOR))
             continue
         enc = encodings.by_label[label]

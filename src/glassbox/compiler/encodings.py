@@ -34,6 +34,8 @@ def choose(graph: Graph, sets: ValueSets, options: Options) -> Encodings:
     for node in graph.nodes:
         state.choose(node)
     sink = state.by_label[graph.sink_label]
+    out_values: "tuple[Any, ...] | None"
+    out_features: tuple[Feature, ...]
     if sink.numerical is not None:
         out_values, out_features = None, (sink.numerical,)
     else:
@@ -121,12 +123,13 @@ class _Choice:
         if node.encoding is rasp.Encoding.NUMERICAL and self.vs(node).may_be_none:
             self.problem(node, "a numerical SOp cannot be None (a numerical residual has no 'empty' "
                                "value); give its Aggregate a numeric default or make it categorical")
-        rule: "Callable[[Any], None] | None" = {
+        rules: dict[type, Callable[[Any], None]] = {
             rasp.TokensType: self.source, rasp.IndicesType: self.source, rasp.LengthType: self.length,
             rasp.Full: self.full, rasp.Map: self.map, rasp.SequenceMap: self.sequence_map,
             rasp.LinearSequenceMap: self.sequence_map, rasp.Aggregate: self.aggregate,
             rasp.SelectorWidth: self.width,
-        }.get(type(node))
+        }
+        rule = rules.get(type(node))
         if rule is None:
             self.problem(node, f"{type(node).__name__} cannot be compiled (it has no transformer form)")
             return self.failed(node)

@@ -70,10 +70,10 @@ def _infer_one(node: rasp.SOp, graph: Graph, sets: Mapping[str, ValueSet], vocab
             return _make(inner.values + default, may_be_none=node.default is None or inner.may_be_none)
         if inner.values is None or not inner.numeric:
             return ValueSet(None, node.default is None)
-        counts = _means(inner.values, n)
-        if counts is None:
+        found = _means(inner.values, n)
+        if found is None:
             return ValueSet(None, node.default is None)
-        counts[0] = frozenset(default)
+        counts = {0: frozenset(default), **found}
         means = set().union(*counts.values())
         made = _make(tuple(means), may_be_none=node.default is None)
         return dataclasses.replace(made, by_count=(selector_key(node.selector, graph), counts))
@@ -136,7 +136,8 @@ def selector_key(sel: rasp.Selector, graph: Graph) -> Any:
     if isinstance(sel, rasp.Select):
         pred = sel.predicate if isinstance(sel.predicate, rasp.Comparison) else id(sel.predicate)
         return ("select", graph.label(sel.keys), graph.label(sel.queries), pred)
-    return (type(sel).__name__, graph.label(sel), *(selector_key(c, graph) for c in sel.children))
+    return (type(sel).__name__, graph.label(sel),
+            *(selector_key(c, graph) for c in sel.children if isinstance(c, rasp.Selector)))
 
 
 def _paired_by_count(f: Callable[..., Any], fst: ValueSet, snd: ValueSet) -> ValueSet:

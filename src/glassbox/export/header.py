@@ -9,7 +9,7 @@ from typing import Any
 
 from glassbox.export import values_json
 from glassbox.model.circuit import ComputedBy, Site, SiteEncoding
-from glassbox.model.config import DTYPES, ModelConfig
+from glassbox.model.config import DTYPES, Dtype, ModelConfig
 
 FORMAT = "glassbox-artifact"
 FORMAT_VERSION = 1
@@ -63,7 +63,7 @@ def _site_to_json(site: Site) -> dict[str, Any]:
 class Header:
     """A checked header: everything needed to rebuild a CompiledModel around the weights."""
 
-    dtype: str
+    dtype: Dtype
     config: ModelConfig
     max_seq_len: int
     bos: Any

@@ -16,6 +16,7 @@ import warnings
 
 import torch
 
+from glassbox.errors import InputError
 from glassbox.export import artifact
 from glassbox.model.compiled import CompiledModel
 
@@ -34,11 +35,11 @@ def to_onnx(model: CompiledModel, path: "str | os.PathLike", exporter: str = "dy
         The file's path.
 
     Raises:
-        ValueError: for an unknown exporter.
+        InputError: for an unknown exporter.
         ImportError: if onnx (or, for "dynamo", onnxscript) is not installed.
     """
     if exporter not in EXPORTERS:
-        raise ValueError(f"exporter must be one of {EXPORTERS}, got {exporter!r}")
+        raise InputError(f"exporter must be one of {EXPORTERS}, got {exporter!r}")
     try:
         import onnx
     except ImportError as err:
@@ -46,21 +47,22 @@ def to_onnx(model: CompiledModel, path: "str | os.PathLike", exporter: str = "dy
     out = pathlib.Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     example = torch.zeros((2, model.config.n_ctx), dtype=torch.long)  # sizes > 1: export keeps them symbolic
-    names = {"input_names": ["tokens"], "output_names": ["logits"]}
     if exporter == "dynamo":
         pos = torch.export.Dim("pos", min=1, max=model.config.n_ctx)
         dims = {"tokens": {0: torch.export.Dim("batch"), 1: pos}}
         with warnings.catch_warnings():  # torch.export's own pytree deprecation notices
             warnings.simplefilter("ignore", FutureWarning)
             program = torch.onnx.export(model.module, (example,), None, dynamo=True, dynamic_shapes=dims,
-                                        verbose=False, **names)
+                                        verbose=False, input_names=["tokens"], output_names=["logits"])
+        if program is None:  # torch returns the program whenever dynamo=True
+            raise RuntimeError("torch.onnx.export(dynamo=True) returned no program")
         program.save(str(out))
     else:
         axes = {"tokens": {0: "batch", 1: "pos"}, "logits": {0: "batch", 1: "pos"}}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             torch.onnx.export(model.module, (example,), str(out), dynamo=False, dynamic_axes=axes,
-                              opset_version=17, **names)
+                              opset_version=17, input_names=["tokens"], output_names=["logits"])
     graph = onnx.load(str(out))
     entry = graph.metadata_props.add()
     entry.key, entry.value = "glassbox", json.dumps(artifact.io_metadata(model))

@@ -184,7 +184,7 @@ def read_site(site: Site, index: Mapping[str, int],
     if site.encoding is SiteEncoding.NUMERICAL:
         return [(float(v), None) for v in stacked[:, 0]]
     values = [v for v, _ in site.read]
-    out = []
+    out: list[tuple[Any, float | None]] = []
     for row in stacked:
         top = torch.topk(row, min(2, len(values)))
         best, i = float(top.values[0]), int(top.indices[0])

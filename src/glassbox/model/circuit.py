@@ -10,7 +10,7 @@ import enum
 from typing import Any
 
 
-class SiteEncoding(str, enum.Enum):
+class SiteEncoding(enum.StrEnum):
     """How a site's values are read."""
 
     CATEGORICAL = "categorical"  # one feature per value (one-hot when materialised)
@@ -18,7 +18,7 @@ class SiteEncoding(str, enum.Enum):
     SELECTOR = "selector"  # a selector: no residual read
 
 
-class ComputedBy(str, enum.Enum):
+class ComputedBy(enum.StrEnum):
     """What writes a site into the residual stream."""
 
     EMBEDDING = "embedding"  # the token or position embedding

@@ -122,7 +122,7 @@ def make_shuffle_dyck(pairs: Sequence[str]) -> rasp.SOp:
     for pair in pairs:
         if len(pair) != 2:
             raise RaspError(f"make_shuffle_dyck(pairs): pair {pair!r} must have two characters")
-        open_token, close_token = pair
+        open_token, close_token = pair[0], pair[1]
         balance = make_pair_balance(rasp.tokens, open_token, close_token).named(f"balance_{pair}")
         balances.append(balance)
 

@@ -13,9 +13,9 @@ from glassbox.rasp.core import RASPExpr as RASPExpr
 from glassbox.rasp.core import Selector as Selector
 from glassbox.rasp.core import SOp as SOp
 from glassbox.rasp.core import categorical as categorical
-from glassbox.rasp.core import is_number as is_number
 from glassbox.rasp.core import get_encoding as get_encoding
 from glassbox.rasp.core import is_categorical as is_categorical
+from glassbox.rasp.core import is_number as is_number
 from glassbox.rasp.core import is_numerical as is_numerical
 from glassbox.rasp.core import numerical as numerical
 from glassbox.rasp.evaluator import evaluate as evaluate

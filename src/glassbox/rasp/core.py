@@ -10,7 +10,7 @@ import math
 import numbers
 import types
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 from glassbox.errors import RaspError
 
@@ -54,19 +54,19 @@ class RASPExpr:
 
         return graph.labels(self)[self]
 
-    def annotated(self, **annotations: Any) -> "RASPExpr":
+    def annotated(self, **annotations: Any) -> Self:
         """Return a copy (a new, distinct node) with `annotations` merged in."""
         clone = self._shallow_copy()
         clone._annotations = types.MappingProxyType({**self._annotations, **annotations})
         return clone
 
-    def named(self, name: str) -> "RASPExpr":
+    def named(self, name: str) -> Self:
         """Return a copy named `name`; labels stay unique within any program."""
         if not isinstance(name, str) or not name:
             raise RaspError(f"{self.base_name}.named(): name must be a non-empty str, got {name!r}")
         return self.annotated(name=name)
 
-    def _shallow_copy(self) -> "RASPExpr":
+    def _shallow_copy(self) -> Self:
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         return clone

@@ -50,11 +50,9 @@ class Map(SOp):
         core.require_callable(f, "Map(f, sop)", "f", 1)
         core.require_sop(inner, "Map(f, sop)", "sop", 2)
         if simplify and type(inner) is Map:
-            inner_f = inner.f
-            fused = _compose(f, inner_f)
-            f, inner = fused, inner.inner
-        self.f = f
-        self.inner = inner
+            f, inner = _compose(f, inner.f), inner.inner
+        self.f: Callable[[Any], Any] = f
+        self.inner: SOp = inner
 
     @property
     def children(self) -> tuple[SOp, ...]:
