@@ -10,7 +10,7 @@ import math
 import numbers
 import types
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Self
+from typing import Any, TypeVar
 
 from glassbox.errors import RaspError
 
@@ -20,6 +20,9 @@ class Encoding(enum.Enum):
 
     CATEGORICAL = "categorical"
     NUMERICAL = "numerical"
+
+
+_E = TypeVar("_E", bound="RASPExpr")  # "the same class as self" (beartype cannot check typing.Self on methods)
 
 
 class RASPExpr:
@@ -54,19 +57,19 @@ class RASPExpr:
 
         return graph.labels(self)[self]
 
-    def annotated(self, **annotations: Any) -> Self:
+    def annotated(self: _E, **annotations: Any) -> _E:
         """Return a copy (a new, distinct node) with `annotations` merged in."""
         clone = self._shallow_copy()
         clone._annotations = types.MappingProxyType({**self._annotations, **annotations})
         return clone
 
-    def named(self, name: str) -> Self:
+    def named(self: _E, name: str) -> _E:
         """Return a copy named `name`; labels stay unique within any program."""
         if not isinstance(name, str) or not name:
             raise RaspError(f"{self.base_name}.named(): name must be a non-empty str, got {name!r}")
         return self.annotated(name=name)
 
-    def _shallow_copy(self) -> Self:
+    def _shallow_copy(self: _E) -> _E:
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         return clone
