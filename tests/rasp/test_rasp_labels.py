@@ -99,6 +99,21 @@ def test_user_names_never_take_primitive_names():
     assert rasp.labels(fake)[tokens] == "tokens"
 
 
+def test_a_user_sop_named_like_a_used_primitive_gets_its_own_label():
+    fake = rasp.numerical(rasp.Map(lambda i: i + 1, indices)).named("indices")
+    program = rasp.SequenceMap(lambda x, y: x + y, fake, rasp.numerical(indices))
+    names = _assert_distinct_nodes_distinct_labels(program)
+    assert names[fake] == "indices_1" and names[indices] == "indices"
+
+
+def test_reserved_names_and_suffixes():
+    one = (tokens + 1).named("one")
+    view = (tokens + 2).named("x.categorical")
+    names = rasp.labels(one + view, reserved=("one",), reserved_suffixes=(".categorical",))
+    assert (names[one], names[view]) == ("one_1", "x.categorical_1")
+    assert rasp.labels(one + view)[one] == "one"  # nothing is reserved unless asked
+
+
 def test_user_name_clashing_with_a_generated_suffix():
     explicit = (tokens + 1).named("map_1")
     m1 = rasp.Map(lambda x: x, explicit, simplify=False)
@@ -114,8 +129,10 @@ def test_label_property_is_the_label_as_root():
 # -- distinct nodes never share a label --------------------------------------------------------------
 def _assert_distinct_nodes_distinct_labels(program):
     names = rasp.labels(program)
+    primitives = {label for node, label in names.items() if isinstance(node, rasp.sops.PRIMITIVES)}
     derived = [label for node, label in names.items() if not isinstance(node, rasp.sops.PRIMITIVES)]
     assert len(derived) == len(set(derived)), derived
+    assert not primitives & set(derived), primitives & set(derived)  # a primitive's copies share its label only
     return names
 
 

@@ -132,9 +132,9 @@ class Transformer(nn.Module):
         self.cfg = cfg
         with torch.device(device or "cpu"):
             self.embed, self.pos_embed = Embed(cfg, dtype), PosEmbed(cfg, dtype)
+            self.hook_embed, self.hook_pos_embed = HookPoint(), HookPoint()  # before the blocks: forward order
             self.blocks = nn.ModuleList(Block(cfg, dtype) for _ in range(cfg.n_layers))
             self.unembed = Unembed(cfg, dtype)
-        self.hook_embed, self.hook_pos_embed = HookPoint(), HookPoint()
         for name, module in self.named_modules():
             if isinstance(module, HookPoint):
                 module.name = name

@@ -22,3 +22,23 @@ from glassbox.programs.library import make_sort as make_sort
 from glassbox.programs.library import make_sort_freq as make_sort_freq
 from glassbox.programs.library import make_sort_unique as make_sort_unique
 from glassbox.programs.library import shift_by as shift_by
+
+__all__ = [
+    "Entry",
+    "LIBRARY",
+    "detect_pattern",
+    "make_count",
+    "make_count_less_freq",
+    "make_frac_prevs",
+    "make_hist",
+    "make_length",
+    "make_nary_sequencemap",
+    "make_pair_balance",
+    "make_reverse",
+    "make_shuffle_dyck",
+    "make_shuffle_dyck2",
+    "make_sort",
+    "make_sort_freq",
+    "make_sort_unique",
+    "shift_by",
+]
