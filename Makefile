@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXTRAS := $(VENV)/.installed-extras
 
-.PHONY: demo test setup lint bench clean
+.PHONY: demo test test-fast setup lint bench clean
 
 demo: $(STAMP)
 	$(PY) -m glassbox.demo
@@ -14,6 +14,10 @@ demo: $(STAMP)
 # The suite also exercises the optional exports (TransformerLens, ONNX), so it installs those extras.
 test: $(EXTRAS)
 	$(PY) -m pytest
+
+# Everything but the tests marked slow (large sizes, each toy experiment, ONNX's dynamo export, the browser).
+test-fast: $(EXTRAS)
+	$(PY) -m pytest -m "not slow"
 
 setup: $(STAMP)
 
@@ -30,8 +34,10 @@ $(EXTRAS): $(STAMP)
 	$(PY) -m pip install -q -e ".[dev,tl,onnx]"
 	touch $(EXTRAS)
 
+# ruff over everything, the type checker over src/ (its settings are in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	for f in bench/*.py; do $(PY) $$f || exit 1; done

@@ -141,6 +141,7 @@ def test_export_commands(sort_dir, tmp_path, capsys):
     assert out.strip() == str(tmp_path / "tl") and (tmp_path / "tl" / "config.json").is_file()
 
 
+@pytest.mark.slow
 def test_export_onnx(sort_dir, tmp_path, capsys):
     pytest.importorskip("onnxscript")
     code, out, err = _run(capsys, "export", sort_dir, "--to", "onnx", "--out", tmp_path / "m.onnx")

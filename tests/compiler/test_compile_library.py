@@ -14,7 +14,7 @@ IR_FULL_UP_TO = 20
 IR_SAMPLE = 60
 
 def _param(case: cases.Case):
-    return pytest.param(case.id, id=case.id)
+    return pytest.param(case.id, id=case.id, marks=[pytest.mark.slow] if case.max_seq_len >= 40 else [])
 
 
 PARAMS = [_param(c) for c in cases.LIBRARY_CASES]

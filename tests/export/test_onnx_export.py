@@ -26,6 +26,7 @@ def _check(model, path: pathlib.Path, tol: float) -> None:
         assert model.decode(torch.from_numpy(logits), [len(s) for s in seqs]) == model.run(seqs)
 
 
+@pytest.mark.slow
 def test_dynamo_export(tmp_path: pathlib.Path) -> None:
     pytest.importorskip("onnxscript")
     model = compiled("sort")

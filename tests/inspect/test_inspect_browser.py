@@ -12,7 +12,8 @@ from glassbox import programs
 from glassbox.inspect import report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")]
 
 
 def _chromium(tmp: Path, page: Path, *extra: str) -> "subprocess.CompletedProcess[str]":
