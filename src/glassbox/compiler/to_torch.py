@@ -21,6 +21,5 @@ def to_torch(assembled: Assembled, options: Options) -> Transformer:
     """A `Transformer` in eval mode holding the assembled weights (state dict = TransformerLens names)."""
     dtype = TORCH_DTYPES[options.dtype]
     module = Transformer(config_of(assembled, options), dtype)
-    module.load_state_dict({name: torch.from_numpy(w).to(dtype) for name, w in assembled.weights.items()},
-                           strict=True)
+    module.load_weights({name: torch.from_numpy(w) for name, w in assembled.weights.items()})
     return module.eval()

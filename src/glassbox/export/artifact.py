@@ -99,7 +99,7 @@ def load(directory: "str | os.PathLike") -> CompiledModel:
     head = _read_header(head_path)
     weights = _read_weights(weights_path, head)
     module = Transformer(head.config, TORCH_DTYPES[head.dtype])
-    module.load_state_dict(weights, strict=True)
+    module.load_weights(weights)
     module.eval()
     return CompiledModel(module, residual_labels=head.residual_labels, token_ids=head.token_ids,
                          output_values=head.output_values, bos=head.bos, pad=head.pad,

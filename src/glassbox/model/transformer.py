@@ -1,5 +1,7 @@
 """A small, hooked, LayerNorm-free transformer with TransformerLens weight and hook names."""
 
+from collections.abc import Mapping
+
 import torch
 from jaxtyping import Float, Int
 from torch import Tensor, nn
@@ -8,19 +10,24 @@ from glassbox.model.config import Dtype, ModelConfig
 from glassbox.model.hooks import HookPoint
 
 TORCH_DTYPES: dict[Dtype, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
+Device = torch.device | str | None
+
+
+def _zeros(shape: tuple[int, ...], dtype: torch.dtype, device: Device) -> nn.Parameter:
+    return nn.Parameter(torch.zeros(shape, dtype=dtype, device=device))
 
 
 class Attention(nn.Module):
     """Multi-head attention with a PAD key mask and an optional causal mask; no biases."""
 
-    def __init__(self, cfg: ModelConfig, dtype: torch.dtype) -> None:
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype, device: Device = None) -> None:
         super().__init__()
         self.cfg = cfg
         shape_in = (cfg.n_heads, cfg.d_model, cfg.d_head)
-        self.W_Q = nn.Parameter(torch.zeros(shape_in, dtype=dtype))
-        self.W_K = nn.Parameter(torch.zeros(shape_in, dtype=dtype))
-        self.W_V = nn.Parameter(torch.zeros(shape_in, dtype=dtype))
-        self.W_O = nn.Parameter(torch.zeros((cfg.n_heads, cfg.d_head, cfg.d_model), dtype=dtype))
+        self.W_Q = _zeros(shape_in, dtype, device)
+        self.W_K = _zeros(shape_in, dtype, device)
+        self.W_V = _zeros(shape_in, dtype, device)
+        self.W_O = _zeros((cfg.n_heads, cfg.d_head, cfg.d_model), dtype, device)
         self.hook_q, self.hook_k, self.hook_v = HookPoint(), HookPoint(), HookPoint()
         self.hook_attn_scores, self.hook_pattern, self.hook_z = HookPoint(), HookPoint(), HookPoint()
 
@@ -57,10 +64,10 @@ def _stack(w: Float[Tensor, "n_heads d_model d_head"]) -> Float[Tensor, "d_model
 class MLP(nn.Module):
     """ReLU(x W_in) W_out, no biases."""
 
-    def __init__(self, cfg: ModelConfig, dtype: torch.dtype) -> None:
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype, device: Device = None) -> None:
         super().__init__()
-        self.W_in = nn.Parameter(torch.zeros((cfg.d_model, cfg.d_mlp), dtype=dtype))
-        self.W_out = nn.Parameter(torch.zeros((cfg.d_mlp, cfg.d_model), dtype=dtype))
+        self.W_in = _zeros((cfg.d_model, cfg.d_mlp), dtype, device)
+        self.W_out = _zeros((cfg.d_mlp, cfg.d_model), dtype, device)
         self.hook_pre, self.hook_post = HookPoint(), HookPoint()
 
     def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch pos d_model"]:
@@ -71,9 +78,9 @@ class MLP(nn.Module):
 class Block(nn.Module):
     """resid_mid = resid_pre + attn(resid_pre); resid_post = resid_mid + mlp(resid_mid)."""
 
-    def __init__(self, cfg: ModelConfig, dtype: torch.dtype) -> None:
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype, device: Device = None) -> None:
         super().__init__()
-        self.attn, self.mlp = Attention(cfg, dtype), MLP(cfg, dtype)
+        self.attn, self.mlp = Attention(cfg, dtype, device), MLP(cfg, dtype, device)
         self.hook_resid_pre, self.hook_attn_out = HookPoint(), HookPoint()
         self.hook_resid_mid, self.hook_mlp_out = HookPoint(), HookPoint()
         self.hook_resid_post = HookPoint()
@@ -88,9 +95,9 @@ class Block(nn.Module):
 class Embed(nn.Module):
     """Token embedding: x = W_E[tokens]."""
 
-    def __init__(self, cfg: ModelConfig, dtype: torch.dtype) -> None:
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype, device: Device = None) -> None:
         super().__init__()
-        self.W_E = nn.Parameter(torch.zeros((cfg.d_vocab, cfg.d_model), dtype=dtype))
+        self.W_E = _zeros((cfg.d_vocab, cfg.d_model), dtype, device)
 
     def forward(self, tokens: Int[Tensor, "batch pos"]) -> Float[Tensor, "batch pos d_model"]:
         return self.W_E[tokens]
@@ -99,9 +106,9 @@ class Embed(nn.Module):
 class PosEmbed(nn.Module):
     """Positional embedding: W_pos[0..pos-1], the same for every sequence of the batch."""
 
-    def __init__(self, cfg: ModelConfig, dtype: torch.dtype) -> None:
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype, device: Device = None) -> None:
         super().__init__()
-        self.W_pos = nn.Parameter(torch.zeros((cfg.n_ctx, cfg.d_model), dtype=dtype))
+        self.W_pos = _zeros((cfg.n_ctx, cfg.d_model), dtype, device)
 
     def forward(self, tokens: Int[Tensor, "batch pos"]) -> Float[Tensor, "1 pos d_model"]:
         return self.W_pos[: tokens.shape[1]][None]
@@ -110,9 +117,9 @@ class PosEmbed(nn.Module):
 class Unembed(nn.Module):
     """Logits = x W_U (one logit per output value; one number for a numerical output)."""
 
-    def __init__(self, cfg: ModelConfig, dtype: torch.dtype) -> None:
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype, device: Device = None) -> None:
         super().__init__()
-        self.W_U = nn.Parameter(torch.zeros((cfg.d_model, cfg.d_vocab_out), dtype=dtype))
+        self.W_U = _zeros((cfg.d_model, cfg.d_vocab_out), dtype, device)
 
     def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch pos d_vocab_out"]:
         return x @ self.W_U
@@ -126,15 +133,13 @@ class Transformer(nn.Module):
     exporting read it as it is. Every hook point knows its dotted name (`hook.name`).
     """
 
-    def __init__(self, cfg: ModelConfig, dtype: torch.dtype = torch.float32,
-                 device: "torch.device | str | None" = None) -> None:
+    def __init__(self, cfg: ModelConfig, dtype: torch.dtype = torch.float32, device: Device = None) -> None:
         super().__init__()
         self.cfg = cfg
-        with torch.device(device or "cpu"):
-            self.embed, self.pos_embed = Embed(cfg, dtype), PosEmbed(cfg, dtype)
-            self.hook_embed, self.hook_pos_embed = HookPoint(), HookPoint()  # before the blocks: forward order
-            self.blocks = nn.ModuleList(Block(cfg, dtype) for _ in range(cfg.n_layers))
-            self.unembed = Unembed(cfg, dtype)
+        self.embed, self.pos_embed = Embed(cfg, dtype, device), PosEmbed(cfg, dtype, device)
+        self.hook_embed, self.hook_pos_embed = HookPoint(), HookPoint()  # before the blocks: forward order
+        self.blocks = nn.ModuleList(Block(cfg, dtype, device) for _ in range(cfg.n_layers))
+        self.unembed = Unembed(cfg, dtype, device)
         for name, module in self.named_modules():
             if isinstance(module, HookPoint):
                 module.name = name
@@ -152,6 +157,25 @@ class Transformer(nn.Module):
         for block in self.blocks:
             x = block(x, mask_bias)
         return self.unembed(x)
+
+
+    def load_weights(self, weights: "Mapping[str, Tensor]") -> None:
+        """Copy TransformerLens-named weights into the parameters: strict (the same names and shapes),
+        and several times faster than `load_state_dict` on small compiled models.
+
+        Raises:
+            ValueError: naming the missing, unexpected or misshapen weights.
+        """
+        params = dict(self.named_parameters())
+        missing, extra = sorted(set(params) - set(weights)), sorted(set(weights) - set(params))
+        if missing or extra:
+            raise ValueError(f"weights do not fit the model: missing {missing}, unexpected {extra}")
+        with torch.no_grad():
+            for name, param in params.items():
+                value = torch.as_tensor(weights[name])
+                if tuple(value.shape) != tuple(param.shape):
+                    raise ValueError(f"{name}: shape {tuple(value.shape)} does not match {tuple(param.shape)}")
+                param.copy_(value)
 
 
 def weight_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
