@@ -14,9 +14,9 @@ from jaxtyping import install_import_hook
 
 if any(name.startswith("glassbox.sae.") for name in sys.modules):
     raise RuntimeError("glassbox.sae was imported before tests/sae/conftest.py could install the shape checks")
-CHECKED = ["ground_truth", "sources", "metrics"]
+CHECKED = ["ground_truth", "sources", "model", "train", "metrics", "evaluate"]
 with install_import_hook([f"glassbox.sae.{name}" for name in CHECKED], "beartype.beartype"):
-    from glassbox.sae import ground_truth, metrics, sources  # noqa: F401
+    from glassbox.sae import evaluate, ground_truth, metrics, model, sources, train  # noqa: F401
 
 
 @pytest.fixture(scope="session")

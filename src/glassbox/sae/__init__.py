@@ -15,6 +15,10 @@ The names below load on first use (PEP 562): `import glassbox.sae` imports neith
 >>> src = sae.from_toy_model(torch.eye(4), feature_probability=0.25)
 >>> tuple(src.sample(8).shape), src.true_l0
 ((8, 4), 1.0)
+>>> result = sae.train_sae(src, sae.SAEConfig(d_sae=4), sae.TrainConfig(steps=50, batch_size=256))
+>>> scores = sae.eval_sae_on_synthetic_data(result.sae, src, num_samples=2048)
+>>> list(scores.to_log_dict())[:6]
+['true_l0', 'sae_l0', 'dead_latents', 'shrinkage', 'explained_variance', 'mcc']
 """
 
 import importlib
@@ -25,7 +29,10 @@ _EXPORTS = {
     "config": ("glassbox.sae.config", None),
     "ground_truth": ("glassbox.sae.ground_truth", None),
     "sources": ("glassbox.sae.sources", None),
+    "model": ("glassbox.sae.model", None),
+    "train": ("glassbox.sae.train", None),
     "metrics": ("glassbox.sae.metrics", None),
+    "evaluate": ("glassbox.sae.evaluate", None),
     "SAEConfig": ("glassbox.sae.config", "SAEConfig"),
     "TrainConfig": ("glassbox.sae.config", "TrainConfig"),
     "FeatureDictionary": ("glassbox.sae.ground_truth", "FeatureDictionary"),
@@ -39,9 +46,15 @@ _EXPORTS = {
     "from_toy_model": ("glassbox.sae.sources", "from_toy_model"),
     "from_toy_run": ("glassbox.sae.sources", "from_toy_run"),
     "from_arrays": ("glassbox.sae.sources", "from_arrays"),
+    "SparseAutoencoder": ("glassbox.sae.model", "SparseAutoencoder"),
+    "TrainResult": ("glassbox.sae.train", "TrainResult"),
+    "train_sae": ("glassbox.sae.train", "train_sae"),
     "ClassificationMetrics": ("glassbox.sae.metrics", "ClassificationMetrics"),
     "mean_correlation_coefficient": ("glassbox.sae.metrics", "mean_correlation_coefficient"),
     "feature_uniqueness": ("glassbox.sae.metrics", "feature_uniqueness"),
+    "FeatureMatch": ("glassbox.sae.evaluate", "FeatureMatch"),
+    "SyntheticDataEvalResult": ("glassbox.sae.evaluate", "SyntheticDataEvalResult"),
+    "eval_sae_on_synthetic_data": ("glassbox.sae.evaluate", "eval_sae_on_synthetic_data"),
 }
 
 __all__ = sorted(_EXPORTS)
