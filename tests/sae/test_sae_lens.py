@@ -17,7 +17,7 @@ W = torch.randn(8, 30, generator=torch.Generator().manual_seed(3))  # [d_hidden,
 
 def _trained(sae_cfg: SAEConfig):
     src = sources.from_toy_model(W, feature_probability=0.05, seed=0)
-    return train.train_sae(src, sae_cfg, TrainConfig(steps=300, batch_size=256)).sae
+    return train.train_sae(src, sae_cfg, TrainConfig(steps=300, batch_size=256, device="cpu")).sae
 
 
 def _assert_same(ours: evaluate.SyntheticDataEvalResult, theirs) -> None:

@@ -10,7 +10,7 @@ from glassbox.sae import evaluate, sources, train
 from glassbox.sae.config import SAEConfig, TrainConfig
 from glassbox.sae.model import SparseAutoencoder
 
-SMALL = TrainConfig(steps=30, batch_size=64, log_every=10)
+SMALL = TrainConfig(steps=30, batch_size=64, log_every=10, device="cpu")  # CPU even where CUDA exists
 
 
 def _source():

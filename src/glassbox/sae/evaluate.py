@@ -121,9 +121,10 @@ def eval_sae_on_synthetic_data(
     generator = ground_truth.make_generator(seed, source.device)
     counts = []
     for hidden, acts in source.batches(num_samples, batch_size, generator):
-        x = hidden.to(decoder.device)
+        # The SAE may live elsewhere than the source (trained on CUDA, source on the CPU).
+        x, acts_here = hidden.to(decoder.device), acts.to(decoder.device)
         z = sae.encode(x)
-        counts.append(metrics.count_batch(x, sae.decode(z), z, acts, best))
+        counts.append(metrics.count_batch(x, sae.decode(z), z, acts_here, best))
     total: metrics.Counts = functools.reduce(operator.add, counts)
     return SyntheticDataEvalResult(
         true_l0=total.true_l0(),

@@ -176,7 +176,7 @@ def count_batch(
     x = hidden.detach().double()
     x_hat = sae_output.detach().double()
     fires = sae_latents.detach() != 0
-    truth = feature_acts.detach()[:, best_match.to(feature_acts.device)] != 0
+    truth = feature_acts.detach().to(fires.device)[:, best_match.to(fires.device)] != 0
     norms = x.norm(dim=1)
     valid = norms > MIN_INPUT_NORM
     per_latent = [(fires & truth), (fires & ~truth), (~fires & truth), (~fires & ~truth)]
