@@ -56,6 +56,18 @@ def test_progress_callback_counts_every_step_and_threads_are_restored(cpu_thread
     assert torch.get_num_threads() == cpu_threads
 
 
+def test_progress_bar_is_off_unless_asked(capsys):
+    train.train_sae(_source(), SAEConfig(d_sae=4), SMALL)
+    assert capsys.readouterr().err == ""
+    train.train_sae(_source(), SAEConfig(d_sae=4), dataclasses.replace(SMALL, show_progress=True))
+    assert "training SAE" in capsys.readouterr().err
+
+
+def test_divergence_is_reported():
+    with pytest.raises(ConfigError, match="non-finite loss"):
+        train.train_sae(_source(), SAEConfig(d_sae=4), dataclasses.replace(SMALL, lr=1e30))
+
+
 def test_schedules():
     cfg = TrainConfig(steps=6, lr=1.0, lr_warm_up_steps=2, l1_coefficient=2.0, l1_warm_up_steps=4)
     assert [train.lr_at(s, cfg) for s in range(6)] == [0.5, 1.0, 1.0, 1.0, 1.0, 1.0]

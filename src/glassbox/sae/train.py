@@ -99,7 +99,7 @@ def train_sae(
         The trained SAE (on the training device) and its curves.
 
     Raises:
-        ConfigError: the device is unavailable.
+        ConfigError: the device is unavailable, or the loss became non-finite (lr too high).
     """
     cfg = TrainConfig() if train_config is None else train_config
     device = resolve_device(cfg.device)
