@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 $(EXTRAS): $(STAMP)
-	$(PY) -m pip install -q -e ".[dev,tl,onnx]"
+	$(PY) -m pip install -q -e ".[dev,tl,onnx,sae]"
 	touch $(EXTRAS)
 
 # ruff over everything, the type checker over src/ (its settings are in pyproject.toml).

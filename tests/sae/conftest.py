@@ -1,25 +1,12 @@
-"""Shared fixtures for the SAE tests; the jaxtyping shapes of `glassbox.sae` are checked here.
+"""Shared fixtures for the SAE tests.
 
-The import hook makes every annotated function and dataclass of the tensor modules check its
-`Float[Tensor, "batch d_model"]`-style shapes at call time (beartype), during the tests only. The
-pure-Python `config` module is left out, so its tests see the ConfigErrors users see; for the same
-reason `test_ground_truth` checks the FeatureDictionary's own ConfigErrors in a fresh interpreter.
+The jaxtyping shapes of `glassbox.sae`'s tensor modules are checked in every test run (pyproject's
+`--jaxtyping-packages`); the pure-Python `config` module is left out, so its tests see the
+ConfigErrors users see.
 """
-
-import sys
-import warnings
 
 import pytest
 import torch
-from jaxtyping import install_import_hook
-
-CHECKED = ["ground_truth", "sources", "model", "train", "metrics", "evaluate"]
-if any(f"glassbox.sae.{name}" in sys.modules for name in CHECKED):
-    # Collected after the package's doctests (e.g. `pytest src tests`): the modules are already loaded.
-    warnings.warn("glassbox.sae was imported before tests/sae/conftest.py: shapes are not checked", stacklevel=1)
-else:
-    with install_import_hook([f"glassbox.sae.{name}" for name in CHECKED], "beartype.beartype"):
-        from glassbox.sae import evaluate, ground_truth, metrics, model, sources, train  # noqa: F401
 
 
 @pytest.fixture(scope="session")
