@@ -78,7 +78,7 @@ def test_value_types_survive(tmp_path: pathlib.Path) -> None:
 def test_header_holds_the_documented_fields(tmp_path: pathlib.Path) -> None:
     model = compiled("reverse")
     data = json.loads((model.save(tmp_path) / "glassbox.json").read_text())
-    assert data["format_version"] == 1 and data["glassbox_version"] == gb.__version__
+    assert data["format_version"] == 2 and data["glassbox_version"] == gb.__version__
     assert data["output_encoding"] == {"encoding": "categorical", "values": ["a", "b", "c", "d"]}
     assert data["vocab"] == ["a", "b", "c", "d"] and data["bos"] == "BOS" and data["pad"] == "PAD"
     assert data["output_label"] == "reverse" and data["dtype"] == "float32"

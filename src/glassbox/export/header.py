@@ -12,7 +12,8 @@ from glassbox.model.circuit import ComputedBy, Site, SiteEncoding
 from glassbox.model.config import DTYPES, Dtype, ModelConfig
 
 FORMAT = "glassbox-artifact"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 added circuit[*].live_until; version 1 files still load
+READABLE_VERSIONS = (1, 2)
 KEYS = ("format", "format_version", "glassbox_version", "dtype", "config", "max_seq_len", "bos", "pad",
         "vocab", "token_ids", "input_encoding", "output_encoding", "output_label", "residual_labels",
         "circuit", "weights")
@@ -56,6 +57,7 @@ def _site_to_json(site: Site) -> dict[str, Any]:
         "mlp_units": None if site.mlp_units is None else list(site.mlp_units),
         "residual": list(site.residual),
         "read": [[enc(v), dict(coefs)] for v, coefs in site.read],
+        "live_until": site.live_until,
     }
 
 
@@ -86,8 +88,8 @@ def read(data: Any) -> Header:
     if data.get("format") != FORMAT:
         raise ValueError(f"format: expected {FORMAT!r}, got {data.get('format')!r}")
     version = data.get("format_version")
-    if version != FORMAT_VERSION or isinstance(version, bool):
-        raise ValueError(f"format_version: unknown version {version!r} (this glassbox reads {FORMAT_VERSION})")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        raise ValueError(f"format_version: unknown version {version!r} (this glassbox reads {READABLE_VERSIONS})")
     missing = [k for k in KEYS if k not in data]
     extra = sorted(set(data) - set(KEYS))
     _require(not missing, "header", f"missing keys {missing}")
@@ -107,7 +109,8 @@ def read(data: Any) -> Header:
              "input_encoding", "does not match vocab")
     _require(data["output_label"] is None or isinstance(data["output_label"], str), "output_label",
              "expected a string or null")
-    circuit = tuple(_site(s, f"circuit[{i}]", labels) for i, s in enumerate(_list(data["circuit"], "circuit")))
+    circuit = tuple(_site(s, f"circuit[{i}]", labels, version)
+                    for i, s in enumerate(_list(data["circuit"], "circuit")))
     w = data["weights"]
     _require(isinstance(w, dict) and set(w) == {"file", "sha256", "shapes"}, "weights",
              "expected {file, sha256, shapes}")
@@ -168,8 +171,8 @@ def _output(data: Any) -> "tuple[Any, ...] | None":
     return tuple(values_json.decode(v, f"output_encoding.values[{i}]") for i, v in enumerate(values))
 
 
-def _site(data: Any, where: str, labels: list[str]) -> Site:
-    fields = [f.name for f in dataclasses.fields(Site)]
+def _site(data: Any, where: str, labels: list[str], version: int) -> Site:
+    fields = [f.name for f in dataclasses.fields(Site) if version >= 2 or f.name != "live_until"]
     _require(isinstance(data, dict) and sorted(data) == sorted(fields), where, f"expected keys {fields}")
     for name in ("label", "kind", "encoding", "computed_by"):
         _require(isinstance(data[name], str), f"{where}.{name}", "expected a string")
@@ -201,9 +204,12 @@ def _site(data: Any, where: str, labels: list[str]) -> Site:
         _require(all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coefs.values()), at,
                  "coefficients must be numbers")
         read.append((values_json.decode(entry[0], at), {k: float(c) for k, c in coefs.items()}))
+    live_until = data.get("live_until")
+    if live_until is not None:
+        _int(live_until, f"{where}.live_until", low=0)
     return Site(data["label"], data["kind"], SiteEncoding(data["encoding"]), values, tuple(children),
                 ComputedBy(data["computed_by"]),
-                data["layer"], data["head"], units, residual, tuple(read))
+                data["layer"], data["head"], units, residual, tuple(read), live_until)
 
 
 def _int(value: Any, where: str, low: int) -> int:

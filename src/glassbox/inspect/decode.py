@@ -246,8 +246,8 @@ def decode_residual(model: CompiledModel, inputs: Any, *, seq: "Sequence[Any] | 
     readings = []
     for stage in all_stages:
         for site in sites:
-            if ready[site.label] > stage.index:
-                continue
+            if ready[site.label] > stage.index or (site.live_until is not None and stage.index > site.live_until):
+                continue  # not written yet, or its dimensions already hold another variable
             new = ready[site.label] == stage.index
             for pos, (value, margin) in enumerate(read_site(site, index, resids[stage.name][:n_pos])):
                 readings.append(Reading(stage.name, site.label, pos, value, margin, new))

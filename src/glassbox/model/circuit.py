@@ -47,6 +47,9 @@ class Site:
         residual: the residual dimensions it owns (empty for virtual sites).
         read: how to read each value from the residual stream: for categorical sites a list of
             (value, {residual label: coefficient}); for numerical sites one [(None, {...})].
+        live_until: the last residual stage at which `read` holds (stage 0 is after the embedding,
+            2l+1 after layer l's attention, 2l+2 after its MLP); None: to the end. Set where a model
+            reuses a dead variable's dimensions (`glassbox.superpose.compress_exact`).
     """
 
     label: str
@@ -60,3 +63,4 @@ class Site:
     mlp_units: "tuple[int, int] | None" = None
     residual: tuple[int, ...] = ()
     read: tuple[tuple[Any, dict[str, float]], ...] = ()
+    live_until: "int | None" = None
