@@ -90,22 +90,10 @@ def _programs(args: argparse.Namespace) -> int:
 
 def _compile(args: argparse.Namespace) -> int:
     import glassbox as gb
-    from glassbox import programs
     from glassbox.cli import specs
     from glassbox.inspect import verification
 
-    entry = programs.LIBRARY.get(args.spec)
-    if entry is None and ":" not in args.spec:
-        specs.load_program(args.spec, 1)  # raises: unknown program
-    if args.vocab is None and entry is None:
-        raise gb.InputError(f"{args.spec}: --vocab is required for programs outside the library")
-    if args.max_seq_len is None and entry is None:
-        raise gb.InputError(f"{args.spec}: --max-seq-len is required for programs outside the library")
-    vocab = specs.parse_vocab(args.vocab) if args.vocab is not None else list(entry.vocab)  # type: ignore[union-attr]
-    n = args.max_seq_len if args.max_seq_len is not None else entry.max_seq_len  # type: ignore[union-attr]
-    if n < 1:
-        raise gb.InputError(f"--max-seq-len must be at least 1, got {n}")
-    program = specs.load_program(args.spec, n)
+    program, vocab, n = specs.program_settings(args.spec, args.vocab, args.max_seq_len)
     model = gb.compile_rasp_to_model(program, vocab=set(vocab), max_seq_len=n, causal=args.causal)
     c = model.config
     n_params = sum(p.numel() for p in model.module.parameters())

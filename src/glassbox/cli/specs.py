@@ -126,3 +126,35 @@ def read_input_file(model: Any, path: "str | Path") -> list[list[Any]]:
         if line.strip():
             seqs.append(parse_tokens(model, line.replace(",", " ").split(), f"{path}:{number}"))
     return seqs
+
+
+def program_settings(spec: str, vocab: "str | None", max_seq_len: "int | None") -> tuple[Any, list[Any], int]:
+    """The program, vocab and length a compile-style command asks for (library programs bring defaults).
+
+    Raises:
+        InputError: an unknown program, or --vocab / --max-seq-len missing for a program outside the library.
+    """
+    from glassbox import programs
+
+    entry = programs.LIBRARY.get(spec)
+    if entry is None and ":" not in spec:
+        load_program(spec, 1)  # raises: unknown program
+    if vocab is None and entry is None:
+        raise InputError(f"{spec}: --vocab is required for programs outside the library")
+    if max_seq_len is None and entry is None:
+        raise InputError(f"{spec}: --max-seq-len is required for programs outside the library")
+    tokens = parse_vocab(vocab) if vocab is not None else list(entry.vocab)  # type: ignore[union-attr]
+    n = max_seq_len if max_seq_len is not None else entry.max_seq_len  # type: ignore[union-attr]
+    if n < 1:
+        raise InputError(f"--max-seq-len must be at least 1, got {n}")
+    return load_program(spec, n), tokens, n
+
+
+def load_or_compile(source: str, vocab: "str | None", max_seq_len: "int | None") -> Any:
+    """A saved model folder (loaded) or a program spec (compiled)."""
+    import glassbox as gb
+
+    if Path(source).is_dir():
+        return gb.load(source)
+    program, tokens, n = program_settings(source, vocab, max_seq_len)
+    return gb.compile_rasp_to_model(program, vocab=set(tokens), max_seq_len=n)

@@ -19,6 +19,7 @@ from glassbox.rasp.core import is_number as is_number
 from glassbox.rasp.core import is_numerical as is_numerical
 from glassbox.rasp.core import numerical as numerical
 from glassbox.rasp.evaluator import evaluate as evaluate
+from glassbox.rasp.evaluator import trace as trace
 from glassbox.rasp.graph import labels as labels
 from glassbox.rasp.graph import walk as walk
 from glassbox.rasp.selectors import Comparison as Comparison
@@ -95,5 +96,6 @@ __all__ = [
     "selector_not",
     "selector_or",
     "tokens",
+    "trace",
     "walk",
 ]

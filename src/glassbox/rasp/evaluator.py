@@ -4,7 +4,7 @@ Each distinct node is evaluated once per call (linear in the program's size). Er
 expression (by label), the position in the sequence, and the offending values.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,35 @@ def evaluate(expr: RASPExpr, xs: Sequence[Any], causal: bool = False) -> Any:
     out = values[id(expr)]
     if isinstance(out, np.ndarray):
         return out.tolist()
+    return out
+
+
+def trace(expr: RASPExpr, xs: Sequence[Any], causal: bool = False,
+          labels: "Mapping[RASPExpr, str] | None" = None) -> dict[str, Any]:
+    """Every expression's value on `xs`, by label: the evaluator's full trace (one evaluation).
+
+    Args:
+        expr: the program.
+        xs: the input tokens.
+        causal: as in `evaluate`.
+        labels: the labels to key by (default `graph.labels(expr)`; pass a compiled model's graph
+            labels to match its circuit map).
+
+    Returns:
+        label -> value (a list for SOps, a query×key list of lists of bools for selectors).
+
+    >>> from glassbox.rasp import sops
+    >>> trace(sops.Map(lambda x: x + 1, sops.tokens), [1, 2])
+    {'tokens': [1, 2], 'map': [2, 3]}
+    """
+    xs = _as_sequence(xs)
+    names = graph.labels(expr) if labels is None else labels
+    values: dict[int, Any] = {}
+    out: dict[str, Any] = {}
+    for node in graph.walk(expr):
+        values[id(node)] = _eval_node(node, xs, values, names[node], causal)
+        value = values[id(node)]
+        out[names[node]] = value.tolist() if isinstance(value, np.ndarray) else value
     return out
 
 

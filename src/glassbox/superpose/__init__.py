@@ -17,12 +17,28 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from glassbox.superpose.allocate import Compressed as Compressed
     from glassbox.superpose.allocate import compress_exact as compress_exact
+    from glassbox.superpose.codes import Code as Code
+    from glassbox.superpose.codes import Superposed as Superposed
+    from glassbox.superpose.learn import LearnConfig as LearnConfig
+    from glassbox.superpose.run import Point as Point
+    from glassbox.superpose.run import superpose as superpose
+    from glassbox.superpose.run import sweep as sweep
 
 _EXPORTS: dict[str, str | None] = {
     "allocate": None,
     "weights": None,
+    "codes": None,
+    "learn": None,
+    "measure": None,
+    "run": None,
     "Compressed": "glassbox.superpose.allocate",
     "compress_exact": "glassbox.superpose.allocate",
+    "Code": "glassbox.superpose.codes",
+    "Superposed": "glassbox.superpose.codes",
+    "LearnConfig": "glassbox.superpose.learn",
+    "Point": "glassbox.superpose.run",
+    "superpose": "glassbox.superpose.run",
+    "sweep": "glassbox.superpose.run",
 }
 
 __all__ = sorted(_EXPORTS)

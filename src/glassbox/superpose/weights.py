@@ -49,7 +49,7 @@ def rebuild(model: CompiledModel, weights: Mapping[str, np.ndarray], residual_la
                          max_seq_len=model.max_seq_len, circuit=circuit, program=model.program, **overrides)
 
 
-def fold(weights: Mapping[str, np.ndarray], read: np.ndarray, write: np.ndarray) -> Weights:
+def fold(weights: Mapping[str, Any], read: Any, write: Any) -> dict[str, Any]:
     """Weights of the model whose residual is `h @ write` and is read back as `r @ read`.
 
     Args:
@@ -58,16 +58,16 @@ def fold(weights: Mapping[str, np.ndarray], read: np.ndarray, write: np.ndarray)
         write: [D, d]: maps every write (embedding, head output, MLP output) into the new residual.
 
     Returns:
-        New weights over a residual of width d: readers `read @ W`, writers `W @ write`.
+        New weights over a residual of width d: readers `read @ W`, writers `W @ write`. numpy
+        arrays or torch tensors alike (matmul broadcasts over the head axis), so a learned code
+        gets gradients through it.
     """
-    out: Weights = {}
+    out: dict[str, Any] = {}
     for name, w in weights.items():
         if name in ("embed.W_E", "pos_embed.W_pos") or name.endswith(WRITES):
             out[name] = w @ write
-        elif name.endswith(("attn.W_Q", "attn.W_K", "attn.W_V")):
-            out[name] = np.einsum("eD,hDk->hek", read, w)
-        elif name.endswith("mlp.W_in") or name == "unembed.W_U":
-            out[name] = read @ w
+        elif name.endswith(READS) or name == "unembed.W_U":
+            out[name] = read @ w  # [d, D] @ [D, k] (or [h, D, k] -> [h, d, k])
         else:  # pragma: no cover - every TransformerLens weight of ours is listed above
             raise AssertionError(f"no folding rule for {name}")
     return out
