@@ -48,7 +48,8 @@ def loss_and_grads(
     hidden_relu = isinstance(model, (models.HiddenReluModel, models.AbsValueModel))
     out_relu = not isinstance(model, models.LinearModel)
     enc = model.W.detach()  # [inst, d_hidden, feats]
-    dec = enc.transpose(1, 2) if tied else model.W2.detach()  # [inst, feats, d_hidden]
+    # [inst, feats, d_hidden]: the decoder is W's transpose except in the untied model
+    dec = model.W2.detach() if isinstance(model, models.AbsValueModel) else enc.transpose(1, 2)
     xT, yT = x.transpose(1, 2), y.transpose(1, 2)  # [inst, feats, batch]
     batch, n = x.shape[1], x.shape[2]
     imp = importance.unsqueeze(2)

@@ -79,7 +79,7 @@ def sample_batch(
     # again uniform on [0, 1). `v` holds u / p where active and 0 elsewhere. It is built with
     # threshold rather than a boolean mask: bool kernels are several times slower on CPU.
     v = uniform(shape, generator, device).mul_(-1.0 / p)
-    v = F.threshold_(v, -1.0, 0.0).neg_()
+    v = torch.threshold_(v, -1.0, 0.0).neg_()
     if n_grouped:
         active = _grouped_activity(p, batch_size, cfg, generator)
         unit = uniform(active.shape, generator, device)

@@ -11,7 +11,7 @@ comment says otherwise; the CLI can override steps, seed and device.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -37,11 +37,15 @@ def _run(
     **kw: Any,
 ) -> RunConfig:
     """A run of `kind` over densities `probs`; `importance` is one row for all or one per instance."""
-    rows = importance if isinstance(importance[0], tuple) else (tuple(importance),) * len(probs)
+    rows: tuple[tuple[float, ...], ...]
+    if isinstance(importance[0], tuple):
+        rows = tuple(cast(Sequence[tuple[float, ...]], importance))
+    else:
+        rows = (tuple(cast(Sequence[float], importance)),) * len(probs)
     return RunConfig(
         model=ModelConfig(kind=kind, n_features=n, d_hidden=m, init_scale=init_scale),
         feature_probability=tuple(probs),
-        importance=tuple(rows),
+        importance=rows,
         train=train,
         **kw,
     )

@@ -37,6 +37,7 @@ class ToyModel(nn.Module):
     """Abstract base: `forward(x) -> x'`, `hidden(x) -> h`, and the encoder `W`."""
 
     W: nn.Parameter  # [inst, d_hidden, feats], the encoder (W1 for the untied model)
+    b_final: nn.Parameter  # [inst, feats]
 
     def hidden(self, x: Float[Tensor, "inst batch feats"]) -> Float[Tensor, "inst batch d_hidden"]:
         """Hidden activations h for inputs x."""

@@ -39,6 +39,8 @@ class AdamW:
         bias2_sqrt = math.sqrt(1 - self.beta2**self.steps)
         for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq, strict=True):
             g = p.grad
+            if g is None:  # as torch.optim: a parameter without a gradient is left alone
+                continue
             p.mul_(1 - lr * self.weight_decay)
             m.lerp_(g, 1 - self.beta1)
             v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)

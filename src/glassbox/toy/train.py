@@ -141,6 +141,7 @@ def _train(run: RunConfig, device: torch.device, on_step: Callable[[int], None] 
             loss.sum().backward()
         opt.step(lr_at(step, cfg))
         if log_now:
+            assert loss is not None  # asked for with want_loss=log_now
             logged.append(loss.detach())
             if on_step is not None:
                 on_step(step + 1 - done)

@@ -134,7 +134,7 @@ def run_experiment(config: ExperimentConfig, out_dir: "str | Path", show_progres
     _check_config(out / "config.json", config)
     _write_json(out / "config.json", config.to_dict())
     results_path = out / "results.json"
-    results = {"runs": []}
+    results: dict[str, Any] = {"runs": []}
     if results_path.exists():
         results = json.loads(results_path.read_text())
     results["environment"] = {

@@ -14,7 +14,7 @@ from typing import Any
 from glassbox.errors import ConfigError
 from glassbox.toy.double_descent.config import DataConfig, ExperimentConfig, TrainConfig
 
-PAPER_SIZES = (3, 5, 6, 8, 10, 15, 30, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
+PAPER_SIZES: tuple[int, ...] = (3, 5, 6, 8, 10, 15, 30, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
 PAPER_SIZES += (20_000, 50_000, 100_000, 200_000, 500_000)
 REDUCED = DataConfig(n_features=1000, sparsity=0.99)  # Hobbhahn's and ARENA's setting
 QUICK_SIZES = (3, 5, 10, 30, 100, 300, 1000, 3000, 10_000, None)

@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -111,6 +112,9 @@ def train_model(
     """
     n = data_cfg.n_features
     backend = resolve_backend(compute.backend, compute.device, m, compute.dtype)
+    W: Any  # a numpy array on the CPU backends, a tensor on torch's
+    b: Any
+    opt: NumpyAdamW | TorchAdamW
     W, b = init_params(m, n, train, init_seed, compute.dtype, compute.device)
     decays = [train.weight_decay, train.weight_decay * train.decay_bias]
     on_cpu = backend in ("c", "numpy")
@@ -146,6 +150,7 @@ def train_model(
     done = 0
     for s in range(train.steps):
         if fixed is None:
+            assert stream_rng is not None, "T = ∞ draws its batches from stream_rng"
             batch = sample_dataset(data_cfg.infinite_batch, data_cfg, stream_rng, compute.dtype)
             loss, dW, db = loss_and_grads(make_step(batch))
             if s >= train.steps - tail:
@@ -273,4 +278,5 @@ def run_size(
         losses.append(trained.train_loss)
         if best is None or trained.train_loss < best.train_loss:
             best = trained
+    assert best is not None  # restarts >= 1 (validated by TrainConfig)
     return RunOutcome(best, data, losses, time.perf_counter() - start)
