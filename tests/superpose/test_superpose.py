@@ -89,6 +89,29 @@ def test_learning_lowers_the_loss_and_beats_the_random_code(sort_unique: gb.Comp
     assert learned.accuracy.mean_variable > random.accuracy.mean_variable
 
 
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("steps", 0, "steps and batch_size"), ("lr", 0.0, "lr must be"), ("init", "pca", "init must be"),
+    ("zipf", -1.0, "zipf must be"), ("device", "tpu", "device must be"),
+])
+def test_learn_config_names_the_bad_field(field: str, value: object, message: str) -> None:
+    with pytest.raises(gb.ConfigError, match=message):
+        superpose.LearnConfig(**{field: value}).check()  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message given where CUDA is missing")
+def test_learning_on_cuda_without_a_gpu_is_a_config_error() -> None:
+    with pytest.raises(gb.ConfigError, match="no CUDA device"):
+        superpose.LearnConfig(device="cuda").check()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_learning_on_cuda_equals_learning_on_cpu(sort_unique: gb.CompiledModel) -> None:
+    runs = [learn.learn_code(sort_unique, 12, superpose.LearnConfig(steps=20, device=d)) for d in ("cpu", "cuda")]
+    (cpu_code, cpu_losses), (gpu_code, gpu_losses) = runs
+    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-6)
+    np.testing.assert_allclose(gpu_code.matrix, cpu_code.matrix, atol=1e-8)
+
+
 def test_loaded_models_are_measured_against_their_own_exact_reads(hist: gb.CompiledModel,
                                                                   tmp_path: pathlib.Path) -> None:
     loaded = gb.load(hist.save(tmp_path / "hist"))
@@ -110,11 +133,16 @@ def test_superposed_models_save_load_and_export(sort_unique: gb.CompiledModel, t
     code = run.load_code(tmp_path / "sp" / "code.json")
     assert np.array_equal(code.matrix, sp.code.matrix) and code.labels == sp.code.labels
     pytest.importorskip("transformer_lens")
-    tl = sp.model.to_transformer_lens()
     from glassbox.export.transformer_lens import pad_mask_hooks
 
-    logits = tl.run_with_hooks(ids, fwd_hooks=pad_mask_hooks(tl, ids, sp.model.config.pad_id))
-    assert torch.allclose(logits, sp.model(ids), atol=1e-4)
+    # In float64, so that the comparison checks the weight mapping, not float32 summation order
+    # (a random code's logits are not the compiled model's clean 0/1 values).
+    source = gb.compile_rasp_to_model(programs.make_sort_unique(rasp.tokens, rasp.tokens), vocab={1, 2, 3, 4},
+                                      max_seq_len=5, dtype="float64")
+    sp64 = superpose.superpose(source, 14, "random")
+    tl = sp64.model.to_transformer_lens()
+    logits = tl.run_with_hooks(ids, fwd_hooks=pad_mask_hooks(tl, ids, sp64.model.config.pad_id))
+    assert torch.allclose(logits, sp64.model(ids), rtol=0, atol=1e-9)
 
 
 def test_sweeps_resume_and_refuse_other_settings(hist: gb.CompiledModel, tmp_path: pathlib.Path) -> None:

@@ -49,6 +49,7 @@ class LearnConfig:
     recon: float = 0.1  # weight of the residual-reconstruction term beside the per-variable reads
     zipf: float = 0.0  # token frequencies ∝ rank^-zipf (0: uniform inputs)
     seed: int = 0
+    device: str = "auto"  # "cuda" where torch sees one, else "cpu"; or either by name
 
     def check(self) -> None:
         problems = []
@@ -60,8 +61,18 @@ class LearnConfig:
             problems.append(f"init must be 'analytic' or 'random', got {self.init!r}")
         if self.zipf < 0:
             problems.append(f"zipf must be >= 0, got {self.zipf}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            problems.append(f"device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
+        elif self.device == "cuda" and not torch.cuda.is_available():
+            problems.append("device 'cuda' was asked for, but torch sees no CUDA device here")
         if problems:
             raise ConfigError("LearnConfig: " + "; ".join(problems))
+
+    def torch_device(self) -> torch.device:
+        """Where the code is trained (the source model's own forward passes stay where it lives)."""
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device(self.device)
 
 
 def sample_inputs(model: CompiledModel, n: int, rng: np.random.Generator, zipf: float = 0.0) -> list[list[Any]]:
@@ -99,21 +110,22 @@ def learn_code(model: CompiledModel, width: int, config: "LearnConfig | None" = 
     cfg = config or LearnConfig()
     cfg.check()
     rng = np.random.default_rng(cfg.seed)
-    dtype = torch.float64
-    full = {k: torch.from_numpy(v) for k, v in weights_mod.weights_of(model).items()}
+    dtype, device = torch.float64, cfg.torch_device()
+    full = {k: torch.from_numpy(v).to(device) for k, v in weights_mod.weights_of(model).items()}
     start = (codes.random_code(model, width, cfg.seed) if cfg.init == "random"
              else codes.analytic_code(model, width, _states_sample(model, rng, cfg)))
-    P = torch.tensor(start.matrix, dtype=dtype, requires_grad=True)
-    importance = torch.from_numpy(codes.importance_vector(model.residual_labels, cfg.importance)).to(dtype)
-    small = Transformer(dataclasses.replace(model.config, d_model=width), dtype)
+    P = torch.tensor(start.matrix, dtype=dtype, device=device, requires_grad=True)
+    importance = torch.from_numpy(codes.importance_vector(model.residual_labels, cfg.importance)).to(device, dtype)
+    small = Transformer(dataclasses.replace(model.config, d_model=width), dtype, device=device)
     names = stage_hooks(model.config.n_layers)
     optimiser = AdamW([P], betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
-    reads = _site_reads(model, cfg, dtype)
+    reads = _site_reads(model, cfg, dtype, device)
     losses: list[float] = []
     best, best_loss = P.detach().clone(), math.inf
     for step in range(cfg.steps):
         ids = model.encode(sample_inputs(model, cfg.batch_size, rng, cfg.zipf))
-        target = residual_states(model, ids).to(dtype)  # [stage, batch, pos, D]
+        target = residual_states(model, ids).to(device, dtype)  # [stage, batch, pos, D]
+        ids = ids.to(device)
         real = (ids != model.config.pad_id).to(dtype)[None, :, :, None]
         params = weights_mod.fold(full, P.T, P)
         seen: dict[str, torch.Tensor] = {}
@@ -138,7 +150,7 @@ def learn_code(model: CompiledModel, width: int, config: "LearnConfig | None" = 
         optimiser.step(lr)
         if on_step is not None:
             on_step(step, losses[-1])
-    return codes.Code(best.numpy().copy(), tuple(model.residual_labels), "learned"), losses
+    return codes.Code(best.cpu().numpy().copy(), tuple(model.residual_labels), "learned"), losses
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,7 +161,7 @@ class _SiteRead:
     weight: float
 
 
-def _site_reads(model: CompiledModel, cfg: LearnConfig, dtype: torch.dtype) -> list[_SiteRead]:
+def _site_reads(model: CompiledModel, cfg: LearnConfig, dtype: torch.dtype, device: torch.device) -> list[_SiteRead]:
     """Every readable site's read vectors and the stage its writer finishes (see inspect.decode)."""
     from glassbox.inspect.decode import written_stage
     from glassbox.model.circuit import SiteEncoding
@@ -161,7 +173,7 @@ def _site_reads(model: CompiledModel, cfg: LearnConfig, dtype: torch.dtype) -> l
     for site in model.circuit:
         if site.encoding is SiteEncoding.SELECTOR or not site.read:
             continue
-        R = torch.zeros(len(index), len(site.read), dtype=dtype)
+        R = torch.zeros(len(index), len(site.read), dtype=dtype, device=device)
         for k, (_, coefs) in enumerate(site.read):
             for label, c in coefs.items():
                 R[index[label], k] = c
