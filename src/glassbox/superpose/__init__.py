@@ -3,9 +3,10 @@
 * `compress_exact(model)`: register allocation of residual dimensions (exact).
 * `superpose(model, width, code=...)`: a real model of width d reading and writing through a code
   P: d_model → d (random, analytic or learned), as exportable and inspectable as any other.
-* `measure(...)`, `sweep(...)`: accuracy against the evaluator (outputs and every variable) and the
-  toy-model metrics of the code (feature norms, dimensionality D_i, interference, D*).
-* `ground_truth(...)`: SAE ground truth (SAELens's synthetic protocol) from a model's residual stream,
+* `measure.accuracy`, `measure.geometry`, `sweep(...)`: accuracy against the evaluator (outputs and
+  every variable) and the toy-model metrics of the code (feature norms, dimensionality D_i,
+  interference, D*); `plots` draws the curve, the overlap heatmap and the story figure.
+* `ground_truth.recorded(...)`: SAE ground truth (SAELens's synthetic protocol) from a model's residual stream,
   with the RASP variable-value directions as the true features.
 
 Names load on first use, so `import glassbox.superpose` does not import torch.
@@ -31,6 +32,8 @@ _EXPORTS: dict[str, str | None] = {
     "learn": None,
     "measure": None,
     "run": None,
+    "ground_truth": None,
+    "plots": None,
     "Compressed": "glassbox.superpose.allocate",
     "compress_exact": "glassbox.superpose.allocate",
     "Code": "glassbox.superpose.codes",
