@@ -25,6 +25,7 @@ from glassbox.errors import CompileError as CompileError
 from glassbox.errors import ConfigError as ConfigError
 from glassbox.errors import EvaluationError as EvaluationError
 from glassbox.errors import GlassboxError as GlassboxError
+from glassbox.errors import GlassboxWarning as GlassboxWarning
 from glassbox.errors import InputError as InputError
 from glassbox.errors import RaspError as RaspError
 
@@ -44,7 +45,7 @@ _LAZY = {
 
 __all__ = [
     "ArtifactError", "CompileError", "CompiledModel", "ConfigError", "EvaluationError", "GlassboxError",
-    "InputError", "RaspError", "compile_rasp_to_model", "errors", "load", "programs", "rasp",
+    "GlassboxWarning", "InputError", "RaspError", "compile_rasp_to_model", "errors", "load", "programs", "rasp",
 ]
 
 

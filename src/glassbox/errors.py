@@ -32,5 +32,9 @@ class ArtifactError(GlassboxError):
     """A saved model file is missing, truncated, tampered with or of an unknown version."""
 
 
+class GlassboxWarning(UserWarning):
+    """Something worked but deserves a look: an unprotected old file, an undecidable property."""
+
+
 class ConfigError(GlassboxError, ValueError):
     """A configuration value is out of range or inconsistent."""

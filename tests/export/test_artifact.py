@@ -78,7 +78,8 @@ def test_value_types_survive(tmp_path: pathlib.Path) -> None:
 def test_header_holds_the_documented_fields(tmp_path: pathlib.Path) -> None:
     model = compiled("reverse")
     data = json.loads((model.save(tmp_path) / "glassbox.json").read_text())
-    assert data["format_version"] == 2 and data["glassbox_version"] == gb.__version__
+    assert data["format_version"] == 3 and data["glassbox_version"] == gb.__version__
+    assert set(data["integrity"]["groups"]) == {"tokens", "output", "config", "circuit", "weights"}
     assert data["output_encoding"] == {"encoding": "categorical", "values": ["a", "b", "c", "d"]}
     assert data["vocab"] == ["a", "b", "c", "d"] and data["bos"] == "BOS" and data["pad"] == "PAD"
     assert data["output_label"] == "reverse" and data["dtype"] == "float32"
@@ -223,3 +224,69 @@ def test_damaged_artifact_raises_naming_file_and_problem(damage: Callable[[pathl
 def test_missing_folder(tmp_path: pathlib.Path) -> None:
     with pytest.raises(ArtifactError, match="glassbox.json: cannot read"):
         gb.load(tmp_path / "nowhere")
+
+
+# -- edits that keep the header well formed but change what the model does -------------------------
+
+def _swap(items: list, i: int = 0, j: int = 1) -> None:
+    items[i], items[j] = items[j], items[i]
+
+
+def _swap_token_ids(d: dict) -> None:
+    a, b = d["token_ids"][2], d["token_ids"][3]  # two vocab tokens (0 is BOS, 1 is PAD)
+    a[1], b[1] = b[1], a[1]
+
+
+TAMPER = [
+    pytest.param(lambda d: _swap(d["output_encoding"]["values"]), "the output encoding", id="output-values-swapped"),
+    pytest.param(_swap_token_ids, "the vocabulary and token ids", id="token-ids-swapped"),
+    pytest.param(lambda d: _set(d, "output_label", "other"), "the output encoding", id="output-label"),
+    pytest.param(lambda d: _set(d, "config.attn_scale", 2.0), "the format, dtype and config", id="attn-scale"),
+    pytest.param(lambda d: _set(d, "config.causal", True), "the format, dtype and config", id="causal-flag"),
+    pytest.param(lambda d: _swap(d["residual_labels"]), "the residual labels and circuit map", id="labels-swapped"),
+    pytest.param(lambda d: _set(d, "circuit.0.label", "renamed"), "the residual labels and circuit map",
+                 id="circuit-label"),
+    pytest.param(lambda d: _set(d, "integrity.sha256", "0" * 64), "the seal itself", id="seal-edited"),
+    pytest.param(lambda d: _set(d, "integrity.groups.output", "0" * 64), "the output encoding", id="group-edited"),
+    pytest.param(lambda d: d.pop("integrity"), "missing keys", id="seal-removed"),
+]
+
+
+@pytest.mark.parametrize(("edit", "group"), TAMPER)
+def test_a_tampered_header_is_an_artifact_error_naming_the_group(edit: Callable[[dict], None], group: str,
+                                                                  tmp_path: pathlib.Path) -> None:
+    model = compiled("sort")
+    model.save(tmp_path)
+    path = tmp_path / "glassbox.json"
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(ArtifactError, match=group) as info:
+        gb.load(tmp_path)
+    assert str(info.value).startswith(str(path))
+
+
+def test_the_seal_does_not_cover_the_writer_version(tmp_path: pathlib.Path) -> None:
+    model = compiled("sort")
+    path = model.save(tmp_path) / "glassbox.json"
+    data = json.loads(path.read_text())
+    data["glassbox_version"] = "9.9.9"
+    path.write_text(json.dumps(data, indent=4))  # and whitespace is not part of the canonical form
+    seq = list(model.vocab)[::-1]
+    assert gb.load(tmp_path).run([seq]) == model.run([seq])
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_unsealed_older_versions_load_with_a_warning(version: int, tmp_path: pathlib.Path) -> None:
+    model = compiled("hist")
+    path = model.save(tmp_path) / "glassbox.json"
+    data = json.loads(path.read_text())
+    data["format_version"] = version
+    del data["integrity"]
+    if version == 1:
+        for site in data["circuit"]:
+            del site["live_until"]
+    path.write_text(json.dumps(data))
+    with pytest.warns(gb.GlassboxWarning, match="no header digest.*save the model again"):
+        loaded = gb.load(tmp_path)
+    assert loaded.run([["a", "b", "a"]]) == [[2, 1, 2]]

@@ -2,8 +2,9 @@
 
 Loading runs no code from the files: the weights are read with `safetensors` and the header with
 `json`. Everything is checked before a model is built — the header's fields and their consistency,
-the weight names, shapes, dtype and finiteness, and the weight file's SHA-256 digest — and any
-problem raises `ArtifactError` naming the file.
+the weight names, shapes, dtype and finiteness, the weight file's SHA-256 digest, and the header's
+own digests (`export/integrity.py`: any edit to the vocabulary, token ids, encodings, config or
+circuit map) — and any problem raises `ArtifactError` naming the file (and the fields that changed).
 
 Weight names are TransformerLens's: `embed.W_E`, `pos_embed.W_pos`, `blocks.{l}.attn.W_Q|W_K|W_V|W_O`,
 `blocks.{l}.mlp.W_in|W_out`, `unembed.W_U`.
@@ -13,13 +14,14 @@ import hashlib
 import json
 import os
 import pathlib
+import warnings
 from typing import Any
 
 import torch
 
-from glassbox.errors import ArtifactError
+from glassbox.errors import ArtifactError, GlassboxWarning
 from glassbox.export import header as header_mod
-from glassbox.export import values_json
+from glassbox.export import integrity, values_json
 from glassbox.model.compiled import CompiledModel
 from glassbox.model.transformer import TORCH_DTYPES, Transformer, weight_shapes
 
@@ -92,12 +94,24 @@ def load(directory: "str | os.PathLike") -> CompiledModel:
 
     Raises:
         ArtifactError: naming the file and the problem (missing, truncated, bad JSON, unknown format
-            version, inconsistent config, missing/extra/misshapen/non-finite weights, digest mismatch).
+            version, inconsistent config, missing/extra/misshapen/non-finite weights, a digest mismatch
+            of the weights or of any group of header fields).
+
+    Warns:
+        GlassboxWarning: for format versions 1 and 2, whose headers carry no digest.
     """
     folder = pathlib.Path(directory)
     head_path, weights_path = folder / HEADER_FILE, folder / WEIGHTS_FILE
-    head = _read_header(head_path)
+    head, data = _read_header(head_path)
     weights = _read_weights(weights_path, head)
+    if head.format_version >= header_mod.SEALED_SINCE:
+        try:
+            integrity.check(data)
+        except ValueError as err:
+            raise ArtifactError(f"{head_path}: {err}") from err
+    else:
+        warnings.warn(f"{head_path}: format version {head.format_version} has no header digest, so edits to it "
+                      "cannot be detected; save the model again to seal it", GlassboxWarning, stacklevel=2)
     module = Transformer(head.config, TORCH_DTYPES[head.dtype])
     module.load_weights(weights)
     module.eval()
@@ -106,7 +120,7 @@ def load(directory: "str | os.PathLike") -> CompiledModel:
                          max_seq_len=head.max_seq_len, circuit=head.circuit)
 
 
-def _read_header(path: pathlib.Path) -> header_mod.Header:
+def _read_header(path: pathlib.Path) -> tuple[header_mod.Header, dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -116,7 +130,7 @@ def _read_header(path: pathlib.Path) -> header_mod.Header:
     except ValueError as err:
         raise ArtifactError(f"{path}: not valid JSON (truncated or corrupted?): {err}") from err
     try:
-        return header_mod.read(data)
+        return header_mod.read(data), data
     except ValueError as err:
         raise ArtifactError(f"{path}: {err}") from err
 

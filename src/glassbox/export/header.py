@@ -5,18 +5,22 @@ artifact loader adds the file name and turns it into an `ArtifactError`.
 """
 
 import dataclasses
+import json
 from typing import Any
 
-from glassbox.export import values_json
+from glassbox.export import integrity, values_json
 from glassbox.model.circuit import ComputedBy, Site, SiteEncoding
 from glassbox.model.config import DTYPES, Dtype, ModelConfig
 
 FORMAT = "glassbox-artifact"
-FORMAT_VERSION = 2  # 2 added circuit[*].live_until; version 1 files still load
-READABLE_VERSIONS = (1, 2)
+# 2 added circuit[*].live_until; 3 added `integrity` (the header's own digests). 1 and 2 still load,
+# with a warning that their header is unprotected.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
+SEALED_SINCE = 3
 KEYS = ("format", "format_version", "glassbox_version", "dtype", "config", "max_seq_len", "bos", "pad",
         "vocab", "token_ids", "input_encoding", "output_encoding", "output_label", "residual_labels",
-        "circuit", "weights")
+        "circuit", "weights", "integrity")
 
 
 def build(model: Any, dtype: str, weights: dict[str, list[int]], sha256: str) -> dict[str, Any]:
@@ -27,7 +31,7 @@ def build(model: Any, dtype: str, weights: dict[str, list[int]], sha256: str) ->
     program = getattr(model, "program", None)
     output = ({"encoding": "numerical"} if model.output_values is None
               else {"encoding": "categorical", "values": [enc(v) for v in model.output_values]})
-    return {
+    header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "glassbox_version": glassbox.__version__,
@@ -45,6 +49,8 @@ def build(model: Any, dtype: str, weights: dict[str, list[int]], sha256: str) ->
         "circuit": [_site_to_json(s) for s in model.circuit],
         "weights": {"file": "model.safetensors", "sha256": sha256, "shapes": weights},
     }
+    # The seal is taken over the JSON form, as `check` will see it after a round trip through a file.
+    return {**header, "integrity": integrity.seal(json.loads(json.dumps(header, allow_nan=False)))}
 
 
 def _site_to_json(site: Site) -> dict[str, Any]:
@@ -76,6 +82,7 @@ class Header:
     circuit: tuple[Site, ...]
     weight_shapes: dict[str, tuple[int, ...]]
     sha256: str
+    format_version: int
 
 
 def read(data: Any) -> Header:
@@ -90,7 +97,7 @@ def read(data: Any) -> Header:
     version = data.get("format_version")
     if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise ValueError(f"format_version: unknown version {version!r} (this glassbox reads {READABLE_VERSIONS})")
-    missing = [k for k in KEYS if k not in data]
+    missing = [k for k in KEYS if k not in data and (k != "integrity" or version >= SEALED_SINCE)]
     extra = sorted(set(data) - set(KEYS))
     _require(not missing, "header", f"missing keys {missing}")
     _require(not extra, "header", f"unexpected keys {extra}")
@@ -119,7 +126,7 @@ def read(data: Any) -> Header:
     _require(isinstance(w["shapes"], dict), "weights.shapes", "expected an object")
     shapes = {k: tuple(_list(v, f"weights.shapes.{k}")) for k, v in w["shapes"].items()}
     return Header(data["dtype"], config, max_seq_len, bos, pad, token_ids, output_values, labels, circuit,
-                  shapes, w["sha256"])
+                  shapes, w["sha256"], version)
 
 
 def _check_consistent(cfg: ModelConfig, max_seq_len: int, bos: Any, pad: Any, token_ids: dict, vocab: list,
