@@ -37,11 +37,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (GlassboxError, FileNotFoundError) as exc:
+    except (GlassboxError, OSError) as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"glassbox: error: {exc}", file=sys.stderr)
+        print(f"glassbox: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        out = getattr(args, "out", None)
+        kept = f"what was already written under {out} is kept" if out else "nothing was written"
+        hint = getattr(args, "resume_hint", None)
+        print(f"glassbox: interrupted; {kept}" + (f"; {hint}" if hint else ""), file=sys.stderr)
+        return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    """A user error as one line: OSErrors as `file: reason`, the rest as their message."""
+    if isinstance(exc, OSError) and not isinstance(exc, GlassboxError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else "file"
+        return f"{where}: {exc.strerror.lower()}"
+    return str(exc)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ Each command parses its arguments and calls the library (`glassbox.compile_rasp_
 import argparse
 from pathlib import Path
 
-from glassbox.errors import GlassboxError
+from glassbox.cli import specs
+from glassbox.errors import GlassboxError, InputError
 
 _RAW = argparse.RawDescriptionHelpFormatter
 
@@ -32,7 +33,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--max-seq-len", type=int, help="longest input (default for library programs: theirs)")
     p.add_argument("--causal", action="store_true", help="causal attention (each position sees only its past)")
     p.add_argument("--out", required=True, type=Path, help="directory to write the model to")
-    p.add_argument("--verify", type=int, default=0, metavar="N",
+    p.add_argument("--verify", type=specs.count, default=0, metavar="N",
                    help="check N random inputs against the RASP evaluator (exit 1 on a mismatch)")
     p.set_defaults(func=_compile)
 
@@ -93,6 +94,8 @@ def _compile(args: argparse.Namespace) -> int:
     from glassbox.cli import specs
     from glassbox.inspect import verification
 
+    if args.out.exists() and not args.out.is_dir():
+        raise gb.InputError(f"--out {args.out}: is a file; a model is saved as a folder")
     program, vocab, n = specs.program_settings(args.spec, args.vocab, args.max_seq_len)
     model = gb.compile_rasp_to_model(program, vocab=set(vocab), max_seq_len=n, causal=args.causal)
     c = model.config
@@ -120,6 +123,10 @@ def _load_with_inputs(args: argparse.Namespace) -> tuple:
         if args.tokens:
             raise gb.InputError("give the input either as TOKENs or with --input-file, not both")
         seqs = specs.read_input_file(model, args.input_file)
+    elif not args.tokens:
+        example = " ".join(map(str, list(model.vocab)[:3]))
+        raise gb.InputError(f"no input: give the tokens after {args.model} (e.g. `{example}`)"
+                            + (" or --input-file FILE" if hasattr(args, "input_file") else ""))
     else:
         seqs = [specs.parse_tokens(model, args.tokens)]
     return model, seqs
@@ -133,6 +140,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    if args.figures is not None and args.figures.exists() and not args.figures.is_dir():
+        raise InputError(f"--figures {args.figures}: is a file; give the folder to write the figures into")
     model, (seq,) = _load_with_inputs(args)
     table = model.decode_residual(seq)
     print(table.to_text(margins=args.margins))

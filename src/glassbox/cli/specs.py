@@ -14,6 +14,15 @@ from glassbox.errors import GlassboxError, InputError
 _INT = re.compile(r"[+-]?\d+")
 
 
+def count(text: str) -> int:
+    """An argparse type: a non-negative integer (argparse prints the one-line usage error)."""
+    import argparse
+
+    if not _INT.fullmatch(text.strip()) or int(text) < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return int(text)
+
+
 def parse_vocab(text: str) -> list[Any]:
     """`"1,2,3"` -> [1, 2, 3]; items that look like integers become ints, the rest stay strings.
 
@@ -24,8 +33,11 @@ def parse_vocab(text: str) -> list[Any]:
     if any(not item for item in items):
         raise InputError(f"--vocab {text!r}: empty token; give comma-separated tokens, e.g. --vocab 1,2,3")
     vocab = [int(item) if _INT.fullmatch(item) else item for item in items]
-    if len(set(vocab)) != len(vocab):
-        raise InputError(f"--vocab {text!r}: a token is repeated")
+    from glassbox.compiler.validate import vocab_problems_of
+
+    problems = vocab_problems_of(vocab)
+    if problems:
+        raise InputError(f"--vocab {text!r}: {problems[0]}")
     return vocab
 
 
@@ -51,11 +63,7 @@ def load_program(spec: str, max_seq_len: int) -> Any:
     if ":" not in spec:
         raise InputError(f"unknown program {spec!r}: not in the library ({', '.join(programs.LIBRARY)}); "
                          "use a library name, module:function or path.py:function")
-    where, _, name = spec.rpartition(":")
-    module = _import(where, spec)
-    if not hasattr(module, name):
-        raise InputError(f"program spec {spec!r}: {where} has no attribute {name!r}")
-    obj = getattr(module, name)
+    obj, name = _target(spec)
     if callable(obj) and not isinstance(obj, rasp.RASPExpr):
         try:
             takes_len = "max_seq_len" in inspect.signature(obj).parameters
@@ -72,11 +80,25 @@ def load_program(spec: str, max_seq_len: int) -> Any:
     return obj
 
 
+def _target(spec: str) -> tuple[Any, str]:
+    """The object a `module:name` or `file.py:name` spec names, and the name (the file is imported once)."""
+    where, _, name = spec.rpartition(":")
+    module = _import(where, spec)
+    if not hasattr(module, name):
+        raise InputError(f"program spec {spec!r}: {where} has no attribute {name!r}")
+    return getattr(module, name), name
+
+
+_IMPORTED: dict[Path, Any] = {}
+
+
 def _import(where: str, spec: str) -> Any:
     if where.endswith(".py") or "/" in where or "\\" in where:
         path = Path(where)
         if not path.is_file():
             raise InputError(f"program spec {spec!r}: no file {path}")
+        if path.resolve() in _IMPORTED:
+            return _IMPORTED[path.resolve()]
         mod_name = f"glassbox_user_{abs(hash(str(path.resolve())))}"
         loader = importlib.util.spec_from_file_location(mod_name, path)
         if loader is None or loader.loader is None:
@@ -87,6 +109,7 @@ def _import(where: str, spec: str) -> Any:
             loader.loader.exec_module(module)
         except Exception as exc:
             raise InputError(f"program spec {spec!r}: importing {path} failed: {type(exc).__name__}: {exc}") from exc
+        _IMPORTED[path.resolve()] = module
         return module
     try:
         return importlib.import_module(where)
@@ -139,6 +162,8 @@ def program_settings(spec: str, vocab: "str | None", max_seq_len: "int | None") 
     entry = programs.LIBRARY.get(spec)
     if entry is None and ":" not in spec:
         load_program(spec, 1)  # raises: unknown program
+    if entry is None:
+        _target(spec)  # raises: a missing module, file or function, before asking for --vocab
     if vocab is None and entry is None:
         raise InputError(f"{spec}: --vocab is required for programs outside the library")
     if max_seq_len is None and entry is None:

@@ -12,6 +12,7 @@ from typing import Any
 from glassbox import rasp
 from glassbox.compiler.nodes import Graph, Options, ValueSet, ValueSets
 from glassbox.craft import bases
+from glassbox.errors import CompileError
 
 MAX_VALUES = 100_000  # beyond this a value set is "unbounded" (only linear reads allowed)
 
@@ -21,8 +22,18 @@ def infer(graph: Graph, options: Options) -> ValueSets:
     out: dict[str, ValueSet] = {}
     for node in graph.nodes:
         if isinstance(node, rasp.SOp):
-            out[graph.label(node)] = _infer_one(node, graph, out, options.vocab, options.max_seq_len)
+            label = graph.label(node)
+            try:
+                out[label] = _infer_one(node, graph, out, options.vocab, options.max_seq_len)
+            except _Unhashable as exc:
+                raise CompileError([(label, f"produces the unhashable value {exc.value!r:.60} "
+                                            "(RASP values must be hashable: return a tuple, not a list)")]) from None
     return out
+
+
+class _Unhashable(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 def _infer_one(node: rasp.SOp, graph: Graph, sets: Mapping[str, ValueSet], vocab: tuple[Any, ...],
@@ -82,6 +93,11 @@ def _infer_one(node: rasp.SOp, graph: Graph, sets: Mapping[str, ValueSet], vocab
 
 def _make(values: Any, may_be_none: bool = False, failures: tuple[str, ...] = ()) -> ValueSet:
     values = list(values)
+    for v in values:
+        try:
+            hash(v)
+        except TypeError:
+            raise _Unhashable(v) from None
     none = may_be_none or any(v is None for v in values)
     distinct = bases.sorted_values(values)
     if len(distinct) > MAX_VALUES:

@@ -65,6 +65,8 @@ def save(model: CompiledModel, directory: "str | os.PathLike") -> pathlib.Path:
     from safetensors.torch import save_file
 
     out = pathlib.Path(directory)
+    if out.exists() and not out.is_dir():
+        raise ArtifactError(f"{out}: is a file; a model is saved as a folder (model.safetensors + {HEADER_FILE})")
     out.mkdir(parents=True, exist_ok=True)
     weights = named_weights(model)
     dtype = {v: k for k, v in TORCH_DTYPES.items()}[weights["embed.W_E"].dtype]

@@ -16,7 +16,7 @@ import warnings
 
 import torch
 
-from glassbox.errors import InputError
+from glassbox.errors import ArtifactError, InputError
 from glassbox.export import artifact
 from glassbox.model.compiled import CompiledModel
 
@@ -36,6 +36,7 @@ def to_onnx(model: CompiledModel, path: "str | os.PathLike", exporter: str = "dy
 
     Raises:
         InputError: for an unknown exporter.
+        ArtifactError: if `path` is a folder.
         ImportError: if onnx (or, for "dynamo", onnxscript) is not installed.
     """
     if exporter not in EXPORTERS:
@@ -45,6 +46,8 @@ def to_onnx(model: CompiledModel, path: "str | os.PathLike", exporter: str = "dy
     except ImportError as err:
         raise ImportError(f"ONNX export needs the onnx extra: pip install 'glassbox[onnx]': {err}") from err
     out = pathlib.Path(path)
+    if out.is_dir():
+        raise ArtifactError(f"{out}: is a folder; give the .onnx file to write, e.g. {out / 'model.onnx'}")
     out.parent.mkdir(parents=True, exist_ok=True)
     example = torch.zeros((2, model.config.n_ctx), dtype=torch.long)  # sizes > 1: export keeps them symbolic
     if exporter == "dynamo":

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from glassbox.errors import InputError
 from glassbox.inspect import decode, plots
 
 LOW_MARGIN = 0.5  # categorical reads with a smaller margin over the runner-up are flagged in the tables
@@ -113,6 +114,8 @@ def build_report(model: Any, seq: Sequence[Any], *, title: "str | None" = None) 
 def write_report(model: Any, seq: Sequence[Any], path: "str | Path", *, title: "str | None" = None) -> Path:
     """Write `build_report(model, seq)` to `path` (parent directories created) and return the path."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give the .html file to write, e.g. {path / 'report.html'}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(build_report(model, seq, title=title), encoding="utf-8")
     return path

@@ -85,6 +85,8 @@ class CompiledModel:
         """
         if isinstance(seqs, (str, bytes)) or not isinstance(seqs, Sequence):
             raise InputError(f"expected a list of sequences, got {type(seqs).__name__}")
+        if not seqs:
+            raise InputError("got no sequences; pass a list of token lists, e.g. [[1, 2, 3]]")
         rows = []
         for s, seq in enumerate(seqs):
             if isinstance(seq, (str, bytes)) or not isinstance(seq, (Sequence, np.ndarray)):
