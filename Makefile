@@ -36,7 +36,7 @@ $(EXTRAS): $(STAMP)
 
 # ruff over everything, the type checker over src/ (its settings are in pyproject.toml).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)

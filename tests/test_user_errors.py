@@ -8,7 +8,6 @@ import pathlib
 from collections.abc import Callable
 
 import pytest
-import torch
 
 import glassbox as gb
 from glassbox import programs, rasp

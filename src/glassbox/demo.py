@@ -36,8 +36,33 @@ def main(argv: "list[str] | None" = None) -> int:
     print(f"input   : {xs}")
     print(f"output  : {model.run([xs])[0]}")
     print(f"RASP    : {program(xs)}")
-    print(f"report  : {report.write_report(model, xs, args.report)}")
+    path = _own_path(args.report)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doctype, rest = report.build_report(model, xs).split("\n", 1)
+    path.write_text(f"{doctype}\n{MARK}{rest}", encoding="utf-8")
+    print(f"report  : {path}")
     return 0 if result.ok else 1
+
+
+# The report's second line: the demo overwrites only files that carry it.
+MARK = "<!-- written by python -m glassbox.demo, which overwrites only files holding this line -->\n"
+
+
+def _own_path(path: Path) -> Path:
+    """`path`, or, if something the demo did not write is there, the first free `stem-k.suffix` beside it."""
+    candidate, k = path, 0
+    while candidate.exists() and not _is_ours(candidate):
+        k += 1
+        candidate = path.with_name(f"{path.stem}-{k}{path.suffix}")
+    return candidate
+
+
+def _is_ours(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.readline().startswith("<!DOCTYPE") and f.readline() == MARK
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 if __name__ == "__main__":

@@ -171,3 +171,27 @@ def test_demo_writes_the_report(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "verified: 20/20" in out and f"report  : {tmp_path / 'demo.html'}" in out
     assert (tmp_path / "demo.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_demo_never_overwrites_a_file_it_did_not_write(tmp_path, capsys):
+    from glassbox import demo
+
+    mine = tmp_path / "demo.html"
+    mine.write_text("my notes", encoding="utf-8")
+    args = ["hist", "--verify", "5", "--report", str(mine)]
+    assert demo.main(args) == 0 and demo.main(args) == 0
+    out = capsys.readouterr().out
+    assert mine.read_text(encoding="utf-8") == "my notes"
+    assert out.count(f"report  : {tmp_path / 'demo-1.html'}") == 2  # its own file, rewritten the second time
+    assert not (tmp_path / "demo-2.html").exists()
+
+
+def test_the_readme_example_program_file_compiles_exactly(tmp_path, capsys):
+    import pathlib
+
+    example = pathlib.Path(__file__).resolve().parents[2] / "examples" / "my_programs.py"
+    code, out, _ = _run(capsys, "compile", f"{example}:make_program", "--vocab", "a,b,c", "--max-seq-len", "8",
+                        "--out", tmp_path / "mine", "--verify", "100")
+    assert code == 0 and "verified: 100/100" in out
+    code, out, _ = _run(capsys, "run", tmp_path / "mine", "a", "a", "b", "c", "c")
+    assert code == 0 and out.strip() == "True True False False True"

@@ -26,7 +26,8 @@ def register(sub: "argparse._SubParsersAction") -> None:
         "SPEC is a library name (see `glassbox programs`), module:function or path/to/file.py:function;\n"
         "the function returns an SOp (it is passed max_seq_len if it takes that argument).",
         epilog="examples:\n  glassbox compile sort --vocab 1,2,3,4 --max-seq-len 5 --out models/sort --verify 200\n"
-        "  glassbox compile my_programs.py:make_program --vocab a,b,c --max-seq-len 8 --causal --out models/mine")
+        "  glassbox compile examples/my_programs.py:make_program --vocab a,b,c --max-seq-len 8 --causal \\\n"
+        "      --out models/mine")
     p.add_argument("spec", metavar="SPEC", help="library name, module:function or file.py:function")
     p.add_argument("--vocab", help="comma-separated tokens (ints where they look like ints); "
                    "default for library programs: theirs")
