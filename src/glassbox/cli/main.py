@@ -3,9 +3,11 @@
 import argparse
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
-from glassbox.errors import GlassboxError
+from glassbox.errors import GlassboxError, GlassboxWarning
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():  # restores Python's printer when the command ends
+            warnings.showwarning = _show_warning
+            return int(args.func(args) or 0)
     except (GlassboxError, OSError) as exc:
         if args.debug:
             traceback.print_exc()
@@ -48,6 +52,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = getattr(args, "resume_hint", None)
         print(f"glassbox: interrupted; {kept}" + (f"; {hint}" if hint else ""), file=sys.stderr)
         return 130
+
+
+_PYTHON_SHOW_WARNING = warnings.showwarning
+
+
+def _show_warning(message: "Warning | str", category: type[Warning], filename: str, lineno: int,
+                  file: "TextIO | None" = None, line: "str | None" = None) -> None:
+    """glassbox's own warnings as one line on stderr; every other warning as Python prints it."""
+    if issubclass(category, GlassboxWarning):
+        print(f"glassbox: warning: {message}", file=sys.stderr)
+    else:
+        _PYTHON_SHOW_WARNING(message, category, filename, lineno, file, line)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -36,6 +36,9 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--out", required=True, type=Path, help="directory to write the model to")
     p.add_argument("--verify", type=specs.count, default=0, metavar="N",
                    help="check N random inputs against the RASP evaluator (exit 1 on a mismatch)")
+    p.add_argument("--max-params", type=specs.count, default=None, metavar="N",
+                   help="refuse, before building it, a model with more parameters (above 50M a warning shows "
+                        "the size either way)")
     p.set_defaults(func=_compile)
 
     p = sub.add_parser("run", help="run a saved model on inputs", formatter_class=_RAW,
@@ -98,7 +101,8 @@ def _compile(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise gb.InputError(f"--out {args.out}: is a file; a model is saved as a folder")
     program, vocab, n = specs.program_settings(args.spec, args.vocab, args.max_seq_len)
-    model = gb.compile_rasp_to_model(program, vocab=set(vocab), max_seq_len=n, causal=args.causal)
+    model = gb.compile_rasp_to_model(program, vocab=set(vocab), max_seq_len=n, causal=args.causal,
+                                     max_params=args.max_params)
     c = model.config
     n_params = sum(p.numel() for p in model.module.parameters())
     print(f"compiled {program.label}: {c.n_layers} layers, d_model={c.d_model}, {c.n_heads} head(s) of "

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from glassbox import rasp
-from glassbox.compiler import assemble, circuit, encodings, graph, lower, schedule, to_torch, validate, values
+from glassbox.compiler import assemble, budget, circuit, encodings, graph, lower, schedule, to_torch, validate, values
 from glassbox.compiler.nodes import Compilation
 from glassbox.errors import CompileError
 from glassbox.model.compiled import CompiledModel
@@ -19,6 +19,7 @@ def compile_rasp_to_model(
     compiler_pad: Any = "PAD",
     mlp_exactness: "float | None" = None,
     dtype: str = "float32",
+    max_params: "int | None" = None,
 ) -> CompiledModel:
     """Compile a RASP program to an exact transformer (tracr's signature).
 
@@ -30,6 +31,8 @@ def compile_rasp_to_model(
         compiler_bos, compiler_pad: the BOS and PAD tokens (outside `vocab`).
         mlp_exactness: accepted for tracr compatibility and ignored: every scale is derived.
         dtype: "float32" or "float64" for the torch model.
+        max_params: refuse (before building any dense weight) a model that would have more
+            parameters; None: no limit, but a `GlassboxWarning` with the size above 50M.
 
     Returns:
         A `glassbox.CompiledModel`.
@@ -46,6 +49,7 @@ def compile_rasp_to_model(
         raise CompileError(chosen.problems)
     lowered = lower.lower(dag, sets, chosen, options)
     plan = schedule.schedule(lowered)
+    budget.check(budget.size(chosen, lowered, plan, options), dag.label(program), options, max_params)
     assembled = assemble.assemble(chosen, lowered, plan, options)
     comp = Compilation(options, dag, sets, chosen, lowered, plan, assembled)
     return CompiledModel(
