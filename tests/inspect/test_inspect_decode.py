@@ -112,3 +112,16 @@ def test_loaded_model_decodes_the_same(tmp_path):
     model.save(tmp_path / "m")
     loaded = gb.load(tmp_path / "m")
     assert loaded.decode_residual([2, 4, 1]) == model.decode_residual([2, 4, 1])
+
+
+def test_bos_reads_as_no_value_for_every_variable_whatever_its_encoding() -> None:
+    import glassbox as gb
+    from glassbox import programs
+
+    entry = programs.LIBRARY["frac_prevs"]  # numerical virtual variables beside categorical ones
+    model = gb.compile_rasp_to_model(entry.build(5), vocab=set(entry.vocab), max_seq_len=5)
+    table = model.decode_residual(list(entry.example))
+    at_bos = [r for r in table.readings if r.pos == 0]
+    assert at_bos and all(r.value is None and r.margin is None for r in at_bos)
+    assert {table.encodings[r.variable] for r in at_bos} >= {"numerical", "categorical"}
+    assert any(r.value is not None for r in table.readings if r.pos > 0 and table.encodings[r.variable] == "numerical")

@@ -250,6 +250,8 @@ def decode_residual(model: CompiledModel, inputs: Any, *, seq: "Sequence[Any] | 
                 continue  # not written yet, or its dimensions already hold another variable
             new = ready[site.label] == stage.index
             for pos, (value, margin) in enumerate(read_site(site, index, resids[stage.name][:n_pos])):
+                if pos == 0:  # BOS holds no RASP value: the same '-' for every variable, whatever its encoding
+                    value, margin = None, None
                 readings.append(Reading(stage.name, site.label, pos, value, margin, new))
     return ResidualDecode(
         tokens=tokens,
