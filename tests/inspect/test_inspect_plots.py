@@ -1,5 +1,7 @@
 """Figures: residual heatmaps, attention patterns and the layered program graph, saved as PNG and SVG."""
 
+import itertools
+
 import pytest
 
 import glassbox as gb
@@ -55,3 +57,44 @@ def test_colours_by_layer():
     assert plots.layer_color(None) == plots.EMBED_COLOR
     assert plots.layer_color(0) != plots.layer_color(1)
     assert plots.stage_layer(0) is None and plots.stage_layer(1) == plots.stage_layer(2) == 0
+
+
+def _hidden_edges(model: gb.CompiledModel) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """Edges whose route passes under a box other than its two ends, and pairs of boxes that overlap."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plots.program_graph(model)
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax = fig.axes[0]
+    boxes = {t.get_gid()[len("node:"):]: t.get_bbox_patch().get_window_extent(renderer)
+             for t in ax.texts if (t.get_gid() or "").startswith("node:")}
+    assert set(boxes) == {s.label for s in model.circuit}
+    assert all(t.get_fontsize() >= 9 for t in ax.texts if (t.get_gid() or "").startswith("node:"))
+    _, routes = plots.graph_routes(model.circuit)
+    hidden = []
+    for (child, parent), route in routes.items():
+        points = ax.transData.transform(route)
+        samples = [a + (b - a) * t / 40 for a, b in itertools.pairwise(points) for t in range(41)]
+        for name, box in boxes.items():
+            if name not in (child, parent) and any(box.x0 + 1 < x < box.x1 - 1 and box.y0 + 1 < y < box.y1 - 1
+                                                   for x, y in samples):
+                hidden.append((child, parent, name))
+    overlaps = [(a, b) for a in boxes for b in boxes if a < b and boxes[a].overlaps(boxes[b])]
+    return hidden, overlaps
+
+
+@pytest.mark.parametrize("name", ["shuffle_dyck2", "shuffle_dyck", "sort_freq", "sort"])
+def test_no_edge_runs_under_a_box_and_no_boxes_overlap(name: str) -> None:
+    _, model = _model(name)
+    assert _hidden_edges(model) == ([], [])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(programs.LIBRARY))
+@pytest.mark.parametrize("n", [5, 10])
+def test_the_graph_is_readable_for_every_library_program(name: str, n: int) -> None:
+    entry = programs.LIBRARY[name]
+    model = gb.compile_rasp_to_model(entry.build(n), vocab=set(entry.vocab), max_seq_len=n)
+    assert _hidden_edges(model) == ([], [])

@@ -5,6 +5,7 @@ matplotlib is imported inside the functions (so `import glassbox` stays light) a
 """
 
 import io
+import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -133,18 +134,34 @@ def attention_patterns(model: Any, inputs: Any, *, seq: "Sequence[Any] | None" =
 
 
 def graph_layout(circuit: Sequence[Any]) -> dict[str, tuple[float, float]]:
-    """A layered layout of the program graph: label -> (x, y).
+    """A layered layout of the program graph: label -> (x, y) (see `graph_routes` for the edges)."""
+    return graph_routes(circuit)[0]
 
-    Stage s (embed, L0 attn, L0 mlp, ...) is column x = 2s; selectors sit half a column before the
-    attention that uses them, virtual sites half a column after the stage their sources complete.
-    Within a column, nodes are ordered by the mean height of their children (fewer crossings).
+
+Edge = tuple[str, str]  # (child, parent): the child is read by the parent
+
+
+Point = tuple[float, float]
+
+
+def graph_routes(circuit: Sequence[Any]) -> tuple[dict[str, Point], dict[Edge, list[Point]]]:
+    """A layered layout of the program graph: node positions, and each edge's route.
+
+    Stage s (embed, L0 attn, L0 mlp, ...) is column x = 2s; selectors sit one column before the
+    attention that uses them, virtual sites one column after the stage their sources complete. An
+    edge that skips columns gets a waypoint with its own slot in every column it crosses (as in
+    Sugiyama's layered drawing), so no edge runs behind a node. Within a column, nodes and
+    waypoints are ordered by the mean height of what feeds them (fewer crossings).
+
+    Returns:
+        (label -> (x, y), (child, parent) -> the route's points from child to parent).
     """
     ready = decode.written_stage(circuit)
     consumers: dict[str, list[Any]] = {}
     for s in circuit:
         for c in s.children:
             consumers.setdefault(c, []).append(s)
-    x: dict[str, float] = {}
+    x: dict[str, int] = {}
     for s in circuit:
         if s.encoding is SiteEncoding.SELECTOR:
             using = [2 * c.layer + 1 for c in consumers.get(s.label, []) if c.layer is not None]
@@ -153,25 +170,62 @@ def graph_layout(circuit: Sequence[Any]) -> dict[str, tuple[float, float]]:
             x[s.label] = 2 * ready[s.label] + 1
         else:
             x[s.label] = 2 * ready[s.label]
+    edges = [(c, s.label) for s in circuit for c in s.children if c in x]
+    # Column members: ("node", label) or ("via", edge); each knows the point that feeds it.
+    members: dict[int, list[tuple[str, Any]]] = {}
+    for s in circuit:
+        members.setdefault(x[s.label], []).append(("node", s.label))
+    for edge in edges:
+        for col in range(x[edge[0]] + 1, x[edge[1]]):
+            members.setdefault(col, []).append(("via", edge))
     pos: dict[str, tuple[float, float]] = {}
-    for col in sorted(set(x.values())):
-        members = [s for s in circuit if x[s.label] == col]
+    via: dict[tuple[Edge, int], float] = {}
 
-        def key(s: Any) -> float:
-            ys = [pos[c][1] for c in s.children if c in pos]
-            return -sum(ys) / len(ys) if ys else 0.0
+    def fed_from(member: tuple[str, Any], col: int) -> list[float]:
+        if member[0] == "via":
+            child = member[1][0]
+            return [pos[child][1] if x[child] == col - 1 else via[(member[1], col - 1)]]
+        return [pos[c][1] if x[c] == x[member[1]] - 1 or x[c] >= x[member[1]] else via[((c, member[1]), col - 1)]
+                for c, p in edges if p == member[1] and (c in pos)]
 
-        members.sort(key=key)
-        for i, s in enumerate(members):
-            pos[s.label] = (col, (len(members) - 1) / 2 - i)
-    return pos
+    for col in sorted(members):
+        here = members[col]
+        here.sort(key=lambda m: -sum(ys) / len(ys) if (ys := fed_from(m, col)) else 0.0)
+        heights = [1.0 if kind == "node" else 0.45 for kind, _ in here]
+        top = (sum(heights) - heights[0]) / 2 if here else 0.0
+        y = top
+        for (kind, item), h, prev in zip(here, heights, [0.0, *heights[:-1]], strict=True):
+            y -= (h + prev) / 2 if prev else 0.0
+            if kind == "node":
+                pos[item] = (col, y)
+            else:
+                via[(item, col)] = y
+    # Elbow routes: along a row inside a column (the node's own, or the edge's reserved slot), and
+    # vertically only in the gaps between columns, each edge at its own offset within the gap.
+    in_gap: dict[float, int] = {}
+    routes: dict[Edge, list[tuple[float, float]]] = {}
+    for edge in edges:
+        stops = [pos[edge[0]], *((col, via[(edge, col)]) for col in range(x[edge[0]] + 1, x[edge[1]])), pos[edge[1]]]
+        route = [stops[0]]
+        for (xa, ya), (xb, yb) in itertools.pairwise(stops):
+            if xb not in (xa, xa + 1) or (ya == yb and xb == xa + 1):  # already level (or not forward)
+                route.append((xb, yb))
+                continue
+            k = in_gap.get(xa, 0)  # a same-column edge goes out into the gap on the right and back
+            in_gap[xa] = k + 1
+            gap = xa + 0.5 + 0.04 * ((k % 5) - 2)
+            route += [(gap, ya), (gap, yb), (xb, yb)]
+        routes[edge] = route
+    return pos, routes
 
 
 def program_graph(model: Any) -> Any:
     """The program's expressions as a layered graph, each node coloured by the layer that computes it.
 
     Filled boxes are written to the residual stream (grey: the embedding); white boxes with a
-    coloured border are virtual (linear reads of their sources); dashed boxes are selectors.
+    coloured border are virtual (linear reads of their sources); dashed boxes are selectors. Edges
+    never pass behind a box (`graph_routes`); the figure is as wide as it needs to be for 9-point
+    labels (the report lets it scroll rather than shrink).
 
     Args:
         model: a `CompiledModel` (only `model.circuit` is used).
@@ -180,13 +234,12 @@ def program_graph(model: Any) -> Any:
         A matplotlib Figure.
     """
     circuit = model.circuit
-    pos = graph_layout(circuit)
+    pos, routes = graph_routes(circuit)
     ready = decode.written_stage(circuit)
     all_stages = decode.stages(model.config.n_layers)
     right = max([2 * len(all_stages) - 2, *(p[0] for p in pos.values())])
-    columns = [p[0] for p in pos.values()]
-    height = max((columns.count(c) for c in set(columns)), default=1)
-    fig = _figure(max(5.0, 0.85 * (right + 2)), max(2.6, 0.75 * height + 1.4))
+    ys = [p[1] for p in pos.values()] + [p[1] for r in routes.values() for p in r] or [0.0]
+    fig = _figure(max(5.0, 1.2 * (right + 2)), max(2.6, 0.62 * (max(ys) - min(ys)) + 1.8))
     ax = fig.add_subplot()
     texts = {}
     for s in circuit:
@@ -197,28 +250,37 @@ def program_graph(model: Any) -> Any:
         color = layer_color(layer)
         where = _where(s)
         filled = s.computed_by not in (ComputedBy.VIRTUAL, ComputedBy.SELECTOR)
-        box = dict(boxstyle="round,pad=0.35", facecolor=color if filled else "white", edgecolor=color,
+        box = dict(boxstyle="round,pad=0.3", facecolor=color if filled else "white", edgecolor=color,
                    linewidth=1.5, linestyle="--" if s.encoding is SiteEncoding.SELECTOR else "-")
-        texts[s.label] = ax.text(x, y, f"{s.label}\n{where}", ha="center", va="center", fontsize=8,
-                                 color="white" if filled else "black", bbox=box, zorder=3)
-    for s in circuit:
-        for c in s.children:
-            if c not in texts:
-                continue
-            same_col = pos[c][0] == pos[s.label][0]
-            ax.annotate("", xy=pos[s.label], xytext=pos[c], zorder=2,
-                        arrowprops=dict(arrowstyle="-|>", color="#555555", lw=0.9, shrinkA=0, shrinkB=0,
-                                        patchA=texts[c].get_bbox_patch(), patchB=texts[s.label].get_bbox_patch(),
-                                        connectionstyle="arc3,rad=0.4" if same_col else "arc3,rad=0.0"))
+        texts[s.label] = ax.text(x, y, f"{_wrap(s.label)}\n{where}", ha="center", va="center", fontsize=9,
+                                 color="white" if filled else "black", bbox=box, zorder=3, gid=f"node:{s.label}")
+    for (child, parent), route in routes.items():
+        if len(route) > 2:  # the waypoints, then the arrow into the parent from the last one
+            xs, ys_ = zip(*route[:-1], strict=True)
+            ax.plot(xs, ys_, color="#555555", lw=0.9, zorder=2, solid_capstyle="round")
+        ax.annotate("", xy=route[-1], xytext=route[-2], zorder=2,
+                    arrowprops=dict(arrowstyle="-|>", color="#555555", lw=0.9, shrinkA=0, shrinkB=0,
+                                    patchA=texts[child].get_bbox_patch() if len(route) == 2 else None,
+                                    patchB=texts[parent].get_bbox_patch()))
     for stage in all_stages:
         col = 2 * stage.index
         ax.axvspan(col - 0.55, col + 0.55, color=layer_color(stage_layer(stage.index)), alpha=0.08, zorder=0)
-        ax.text(col, 1.0, stage.name, transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=8)
-    ys = [p[1] for p in pos.values()] or [0.0]
+        ax.text(col, 1.0, stage.name, transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=9)
     ax.set_xlim(-1.0, right + 1.0)
     ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
     ax.set_axis_off()
     return fig
+
+
+def _wrap(label: str, width: int = 10) -> str:
+    """A long label broken after underscores, so each box stays narrower than a column."""
+    lines, line = [], ""
+    for part in label.replace("_", "_\x00").split("\x00"):
+        if line and len(line) + len(part) > width:
+            lines.append(line)
+            line = ""
+        line += part
+    return "\n".join([*lines, line])
 
 
 def _where(site: Any) -> str:

@@ -23,6 +23,7 @@ h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 17px; margin: 28px 0 
 h3 { font-size: 14px; margin: 16px 0 4px; } .sub { color: #666; margin: 0 0 12px; }
 .figure { overflow-x: auto; background: white; border: 1px solid #e3e3e3; border-radius: 6px; padding: 8px; }
 .figure svg { max-width: 100%; height: auto; }
+#graph svg { max-width: none; }  /* the program graph scrolls rather than shrinking its labels */
 table { border-collapse: collapse; background: white; margin: 4px 0 8px; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid #e0e0e0; padding: 3px 10px; text-align: center; }
 th { background: #f2f2f2; font-weight: 600; } td.var { text-align: left; font-family: ui-monospace, monospace; }
