@@ -4,7 +4,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from glassbox import rasp
-from glassbox.compiler import assemble, budget, circuit, encodings, graph, lower, schedule, to_torch, validate, values
+from glassbox.compiler import (
+    assemble,
+    budget,
+    causality,
+    circuit,
+    encodings,
+    graph,
+    lower,
+    schedule,
+    to_torch,
+    validate,
+    values,
+)
 from glassbox.compiler.nodes import Compilation
 from glassbox.errors import CompileError
 from glassbox.model.compiled import CompiledModel
@@ -20,6 +32,7 @@ def compile_rasp_to_model(
     mlp_exactness: "float | None" = None,
     dtype: str = "float32",
     max_params: "int | None" = None,
+    strict_causal: bool = False,
 ) -> CompiledModel:
     """Compile a RASP program to an exact transformer (tracr's signature).
 
@@ -33,6 +46,8 @@ def compile_rasp_to_model(
         dtype: "float32" or "float64" for the torch model.
         max_params: refuse (before building any dense weight) a model that would have more
             parameters; None: no limit, but a `GlassboxWarning` with the size above 50M.
+        strict_causal: with `causal=True`, refuse a program not proved prefix-stable (by default a
+            `GlassboxWarning` names its look-ahead expressions; see `glassbox.rasp.prefix_stable`).
 
     Returns:
         A `glassbox.CompiledModel`.
@@ -42,6 +57,7 @@ def compile_rasp_to_model(
     """
     del mlp_exactness  # precision is derived from the value sets and max_seq_len
     options = validate.check_arguments(program, vocab, max_seq_len, causal, compiler_bos, compiler_pad, dtype)
+    causality.check(program, options, strict_causal)
     dag = graph.build(program)
     sets = values.infer(dag, options)
     chosen = encodings.choose(dag, sets, options)

@@ -8,6 +8,8 @@ A tracr program runs after changing only its imports:
 [2, 1, 2]
 """
 
+from glassbox.rasp.causal import look_aheads as look_aheads
+from glassbox.rasp.causal import prefix_stable as prefix_stable
 from glassbox.rasp.core import Encoding as Encoding
 from glassbox.rasp.core import RASPExpr as RASPExpr
 from glassbox.rasp.core import Selector as Selector
@@ -91,7 +93,9 @@ __all__ = [
     "is_numerical",
     "labels",
     "length",
+    "look_aheads",
     "numerical",
+    "prefix_stable",
     "selector_and",
     "selector_not",
     "selector_or",
