@@ -57,7 +57,10 @@ def test_our_scorer_accepts_sae_lens_saes():
     src = sources.from_toy_model(W, 0.05)
     a = evaluate.eval_sae_on_synthetic_data(ours, src, num_samples=8192)
     b = evaluate.eval_sae_on_synthetic_data(theirs, src, num_samples=8192)
-    assert a.to_dict() == b.to_dict()
+    # Two float32 implementations of the same decode may round differently in the last bits (a matmul's summation
+    # order), so the continuous metrics agree to float32 precision; the discrete ones exactly.
+    _assert_same(a, b)
+    assert [(f.label, f.latent) for f in a.features] == [(f.label, f.latent) for f in b.features]
 
 
 def test_decoder_metrics_match_sae_lens():
