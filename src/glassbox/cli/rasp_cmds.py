@@ -1,10 +1,11 @@
-"""`glassbox programs|compile|run|inspect|report|export`: the RASP compiler's commands.
+"""`glassbox programs|compile|run|generate|inspect|report|export`: the RASP compiler's commands.
 
 Each command parses its arguments and calls the library (`glassbox.compile_rasp_to_model`,
 `glassbox.load`, `glassbox.inspect`, `glassbox.export`); errors from there exit with status 2.
 """
 
 import argparse
+import types
 from pathlib import Path
 
 from glassbox.cli import specs
@@ -47,6 +48,20 @@ def register(sub: "argparse._SubParsersAction") -> None:
                        "  glassbox run models/sort --input-file inputs.txt   # one sequence per line")
     _model_and_tokens(p, allow_file=True)
     p.set_defaults(func=_run)
+
+    p = sub.add_parser("generate", help="generate tokens greedily from a saved model", formatter_class=_RAW,
+                       description="Feed the model's output at the last position back as the next token, up to\n"
+                       "--max-new-tokens times (or to the model's max_seq_len, a --stop token, or a None output),\n"
+                       "and print the prompt followed by the generated tokens.",
+                       epilog="example:\n  glassbox compile repeat.py:make_program --vocab a,b --max-seq-len 10 "
+                       "--causal --out models/repeat\n"
+                       "  glassbox generate models/repeat a b --max-new-tokens 6 --stop b")
+    _model_and_tokens(p)
+    p.add_argument("--max-new-tokens", type=specs.count, required=True, metavar="K",
+                   help="the most tokens to append")
+    p.add_argument("--stop", action="append", default=[], metavar="TOKEN",
+                   help="end once this token is generated (repeatable)")
+    p.set_defaults(func=_generate)
 
     p = sub.add_parser("inspect", help="print the residual stream decoded by variable", formatter_class=_RAW,
                        description="Print, after the embedding and after every sublayer, which value every "
@@ -141,6 +156,17 @@ def _run(args: argparse.Namespace) -> int:
     model, seqs = _load_with_inputs(args)
     for out in model.run(seqs) if seqs else []:
         print(" ".join("-" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in out))
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from glassbox.cli import specs
+
+    model, (seq,) = _load_with_inputs(args)
+    outputs = [v for v in model.output_values or () if v not in model.vocab]
+    stops = specs.parse_tokens(types.SimpleNamespace(vocab=model.vocab + outputs), args.stop, where="--stop")
+    (out,) = model.generate([seq], args.max_new_tokens, stop=stops)
+    print(" ".join(map(str, out)))
     return 0
 
 
