@@ -1,7 +1,8 @@
-"""The compilation → the circuit map: one `Site` per expression (and per implicit categorical copy)."""
+"""The compilation → the circuit map: one `Site` per expression (and per implicit categorical copy, and per
+sum Aggregate's selection count `<label>.count`)."""
 
 from glassbox import rasp
-from glassbox.compiler.nodes import Compilation, OpKind, Storage
+from glassbox.compiler.nodes import Compilation, Graph, OpKind, Storage
 from glassbox.model.circuit import ComputedBy, Site, SiteEncoding
 
 _COMPUTED_BY = {OpKind.ATTN: ComputedBy.ATTENTION, OpKind.MLP: ComputedBy.MLP, OpKind.WIDTH: ComputedBy.ATTENTION_MLP}
@@ -52,4 +53,18 @@ def build(comp: Compilation) -> tuple[Site, ...]:
         sites.append(Site(copy, "ImplicitCategorical", SiteEncoding.CATEGORICAL, tuple(d.value for d in enc.outputs),
                           (source,), ComputedBy.MLP, layer, None, units, tuple(index[str(d)] for d in enc.outputs),
                           tuple((d.value, {str(d): 1.0}) for d in enc.outputs)))
+    for total, count in encodings.counts.items():
+        enc = encodings.by_label[count]
+        layer, head, units = placement(count)
+        sites.append(Site(count, "SelectionCount", SiteEncoding.CATEGORICAL, tuple(d.value for d in enc.outputs),
+                          (graph.label(graph_node(graph, total).selector),), ComputedBy.ATTENTION_MLP, layer, head,
+                          units, tuple(index[str(d)] for d in (*enc.scratch, *enc.outputs)),
+                          tuple((d.value, {str(d): 1.0}) for d in enc.outputs)))
     return tuple(sites)
+
+
+def graph_node(graph: Graph, label: str) -> rasp.Aggregate:
+    """The Aggregate labelled `label`."""
+    node = next(n for n in graph.nodes if graph.label(n) == label)
+    assert isinstance(node, rasp.Aggregate)
+    return node

@@ -44,7 +44,7 @@ def choose(graph: Graph, sets: ValueSets, options: Options) -> Encodings:
         out_features = tuple(cat[v] for v in out_values)
     uses_indices = any(isinstance(node, rasp.IndicesType) for node in graph.nodes)
     return Encodings(dict(state.by_label), tuple(state.order), dict(state.views), dict(state.selectors),
-                     out_values, out_features, uses_indices, tuple(state.problems))
+                     out_values, out_features, uses_indices, tuple(state.problems), dict(state.counts))
 
 
 def numeric_read(enc: Encoded, vs: ValueSet) -> "Feature | None":
@@ -79,6 +79,7 @@ class _Choice:
         self.order: list[str] = []
         self.views: dict[str, str] = {}
         self.selectors: dict[str, tuple[Group, ...]] = {}
+        self.counts: dict[str, str] = {}
         self.problems: list[tuple[str, str]] = []
 
     def problem(self, node: rasp.RASPExpr, reason: str) -> None:
@@ -228,7 +229,18 @@ class _Choice:
         self.materialise(node, OpKind.MLP, deps)
 
     def aggregate(self, node: rasp.Aggregate) -> None:
+        if node.reduction == "sum":
+            return self.sum(node)
         deps = self.selector(node) | self.enc(node.sop).deps
+        if node.reduction != "mean":  # max/min: the values' one-hots rank the keys
+            if bases_order(self.vs(node.sop).values or ()) is None:
+                self.problem(node, f"a {node.reduction} Aggregate needs ordered values; "
+                                   f"{self.graph.label(node.sop)!r} holds {self.vs(node.sop).values!r:.80}")
+            view = self.view(node.sop)
+            if view is None:
+                self.problem(node, f"a {node.reduction} Aggregate ranks the values of {self.graph.label(node.sop)!r}, "
+                                   "which are numerical with too many values to tell apart")
+            deps |= view or _EMPTY
         if node.encoding is rasp.Encoding.NUMERICAL:
             if numeric_read(self.enc(node.sop), self.vs(node.sop)) is None:
                 self.problem(node, "a numerical Aggregate needs numeric values in "
@@ -243,6 +255,30 @@ class _Choice:
             view = _EMPTY
         self.materialise(node, OpKind.ATTN, deps | view)
 
+    def sum(self, node: rasp.Aggregate) -> None:
+        """A sum: an internal count op (head + MLP: w one-hot, s/(w+1)), then an MLP reading s per w."""
+        label = self.graph.label(node)
+        inner = self.vs(node.sop)
+        if numeric_read(self.enc(node.sop), inner) is None:
+            self.problem(node, f"a sum Aggregate needs numeric values in {self.graph.label(node.sop)!r}")
+        if self.vs(node).values is None:
+            self.problem(node, f"its sums have too many possible values (> {values.MAX_VALUES}) to read out")
+        if node.encoding is rasp.Encoding.NUMERICAL and not rasp.is_number(node.default or 0):
+            self.problem(node, f"a numerical Aggregate's default must be a number, got {node.default!r}")
+        if node.encoding is rasp.Encoding.CATEGORICAL and not all(
+                isinstance(v, (int, bool)) for v in inner.values or ()):
+            self.problem(node, "a categorical sum needs integer values (float sums depend on the order of "
+                               "addition); annotate the Aggregate numerical")
+        count = label + graph_pass.COUNT_SUFFIX
+        deps = self.selector(node, count) | self.enc(node.sop).deps
+        scratch = (Direction(count + graph_pass.WIDTH_SCRATCH_SUFFIX), Direction(count + graph_pass.SCALED_SUFFIX))
+        dirs = tuple(Direction(count, w) for w in range(self.options.max_seq_len + 1))
+        self.by_label[count] = Encoded({d.value: {d: 1.0} for d in dirs}, None, frozenset({count}),
+                                       Storage.MATERIALISED, OpKind.WIDTH, dirs, scratch, deps)
+        self.order.append(count)
+        self.counts[label] = count
+        self.materialise(node, OpKind.MLP, frozenset({count}))
+
     def width(self, node: rasp.SelectorWidth) -> None:
         deps = self.selector(node)
         label = self.graph.label(node)
@@ -255,11 +291,12 @@ class _Choice:
         label = self.graph.label(node)
         self.materialise(node, OpKind.WIDTH, _EMPTY, scratch=(Direction(label + graph_pass.WIDTH_SCRATCH_SUFFIX),))
 
-    def selector(self, user: "rasp.Aggregate | rasp.SelectorWidth") -> frozenset[str]:
-        """Normalise `user`'s selector into groups; returns the labels of the ops its features read."""
+    def selector(self, user: "rasp.Aggregate | rasp.SelectorWidth", op: "str | None" = None) -> frozenset[str]:
+        """Normalise `user`'s selector into groups (for the op `op`, by default the user's own); returns the
+        labels of the ops its features read."""
         groups, problems = selectors.to_groups(user.selector, self.graph)
         self.problems += problems
-        self.selectors[self.graph.label(user)] = groups
+        self.selectors[op or self.graph.label(user)] = groups
         deps: frozenset[str] = _EMPTY
         for keys, queries, _ in groups:
             for side, label in (("keys", keys), ("queries", queries)):
@@ -290,6 +327,14 @@ class _Choice:
             self.order.append(copy)
             self.views[label] = copy
         return frozenset({self.views[label]})
+
+
+def bases_order(values: "tuple[Any, ...]") -> "list[Any] | None":
+    """`values` in Python's order (what max/min compare by), or None if they cannot be ordered."""
+    try:
+        return sorted(values)
+    except TypeError:
+        return None
 
 
 def affine_fit(xs: list[tuple[float, ...]], ys: list[float]) -> "tuple[tuple[float, ...], float] | None":
