@@ -25,7 +25,9 @@ def build(comp: Compilation) -> tuple[Site, ...]:
         label = graph.label(node)
         children = tuple(graph.label(c) for c in node.children)
         if not isinstance(node, rasp.SOp):
-            sites.append(Site(label, type(node).__name__, SiteEncoding.SELECTOR, None, children, ComputedBy.SELECTOR))
+            how = encodings.plans.get(label)
+            kind = type(node).__name__ + (f": {how}" if how else "")
+            sites.append(Site(label, kind, SiteEncoding.SELECTOR, None, children, ComputedBy.SELECTOR))
             continue
         enc = encodings.by_label[label]
         read: tuple = ()
@@ -52,6 +54,12 @@ def build(comp: Compilation) -> tuple[Site, ...]:
         layer, _, units = placement(copy)
         sites.append(Site(copy, "ImplicitCategorical", SiteEncoding.CATEGORICAL, tuple(d.value for d in enc.outputs),
                           (source,), ComputedBy.MLP, layer, None, units, tuple(index[str(d)] for d in enc.outputs),
+                          tuple((d.value, {str(d): 1.0}) for d in enc.outputs)))
+    for joint, components in encodings.joints.items():
+        enc = encodings.by_label[joint]
+        layer, _, units = placement(joint)
+        sites.append(Site(joint, "JointFeature", SiteEncoding.CATEGORICAL, tuple(d.value for d in enc.outputs),
+                          components, ComputedBy.MLP, layer, None, units, tuple(index[str(d)] for d in enc.outputs),
                           tuple((d.value, {str(d): 1.0}) for d in enc.outputs)))
     for total, count in encodings.counts.items():
         enc = encodings.by_label[count]

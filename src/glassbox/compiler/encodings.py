@@ -12,6 +12,7 @@ Every problem is collected here, never raised one at a time: the pipeline raises
 together before `lower` builds a single weight.
 """
 
+import itertools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -44,7 +45,8 @@ def choose(graph: Graph, sets: ValueSets, options: Options) -> Encodings:
         out_features = tuple(cat[v] for v in out_values)
     uses_indices = any(isinstance(node, rasp.IndicesType) for node in graph.nodes)
     return Encodings(dict(state.by_label), tuple(state.order), dict(state.views), dict(state.selectors),
-                     out_values, out_features, uses_indices, tuple(state.problems), dict(state.counts))
+                     out_values, out_features, uses_indices, tuple(state.problems), dict(state.counts),
+                     dict(state.joints), dict(state.plans))
 
 
 def numeric_read(enc: Encoded, vs: ValueSet) -> "Feature | None":
@@ -80,6 +82,8 @@ class _Choice:
         self.views: dict[str, str] = {}
         self.selectors: dict[str, tuple[Group, ...]] = {}
         self.counts: dict[str, str] = {}
+        self.joints: dict[str, tuple[str, ...]] = {}
+        self.plans: dict[str, str] = {}
         self.problems: list[tuple[str, str]] = []
 
     def problem(self, node: rasp.RASPExpr, reason: str) -> None:
@@ -294,19 +298,51 @@ class _Choice:
     def selector(self, user: "rasp.Aggregate | rasp.SelectorWidth", op: "str | None" = None) -> frozenset[str]:
         """Normalise `user`'s selector into groups (for the op `op`, by default the user's own); returns the
         labels of the ops its features read."""
-        groups, problems = selectors.to_groups(user.selector, self.graph)
-        self.problems += problems
-        self.selectors[op or self.graph.label(user)] = groups
+        planned = selectors.plan(user.selector, self.graph, self.sets)
+        self.problems += planned.problems
+        self.plans[self.graph.label(user.selector)] = planned.how
+        groups: list[Group] = []
         deps: frozenset[str] = _EMPTY
-        for keys, queries, _ in groups:
-            for side, label in (("keys", keys), ("queries", queries)):
-                got = self.view_of(label)
+        for group in planned.groups:
+            sides = []
+            for side, components in (("keys", group.keys), ("queries", group.queries)):
+                label, got = self.joint(user.selector, components) if len(components) > 1 else (
+                    components[0], self.view_of(components[0]))
                 if got is None:
                     self.problem(user.selector, f"its {side} {label!r} are numerical with too many values to "
                                                 "compare categorically")
                 else:
                     deps |= got
+                sides.append(label)
+            groups.append((sides[0], sides[1], group.predicate))
+        self.selectors[op or self.graph.label(user)] = tuple(groups)
         return deps
+
+    def joint(self, sel: rasp.Selector, components: tuple[str, ...]) -> "tuple[str, frozenset[str] | None]":
+        """The joint feature of several SOps (their values' tuple, one-hot; an MLP), materialised once."""
+        label = "&".join(components) + graph_pass.JOINT_SUFFIX
+        if label in self.by_label:
+            return label, frozenset({label})
+        deps: frozenset[str] = _EMPTY
+        for c in components:
+            got = self.view_of(c)
+            if got is None:
+                return c, None
+            deps |= got
+        ranges = [self.sets[c].values or () for c in components]
+        size = 1
+        for r in ranges:
+            size *= len(r)
+        if size > values.MAX_VALUES:
+            self.problem(sel, f"its joint feature of {', '.join(components)} would have {size:,} values "
+                              f"(> {values.MAX_VALUES:,})")
+            return label, None
+        dirs = tuple(Direction(label, v) for v in itertools.product(*ranges))
+        self.by_label[label] = Encoded({d.value: {d: 1.0} for d in dirs}, None, frozenset({label}),
+                                       Storage.MATERIALISED, OpKind.MLP, dirs, (), deps)
+        self.order.append(label)
+        self.joints[label] = components
+        return label, frozenset({label})
 
     def view(self, node: rasp.SOp) -> "frozenset[str] | None":
         return self.view_of(self.graph.label(node))

@@ -14,7 +14,8 @@ VIEW_SUFFIX = ".categorical"  # the implicit categorical copy of a numerical SOp
 WIDTH_SCRATCH_SUFFIX = ".bos_weight"  # a SelectorWidth's BOS attention weight
 COUNT_SUFFIX = ".count"  # a sum Aggregate's internal op: its selection count, one-hot
 SCALED_SUFFIX = ".scaled"  # ... and the scaled sum s/(w+1) its head reads (after COUNT_SUFFIX)
-RESERVED_SUFFIXES = (VIEW_SUFFIX, WIDTH_SCRATCH_SUFFIX, COUNT_SUFFIX, SCALED_SUFFIX)
+JOINT_SUFFIX = ".joint"  # the one-hot tuple of several SOps' values (a composite selector's feature)
+RESERVED_SUFFIXES = (VIEW_SUFFIX, WIDTH_SCRATCH_SUFFIX, COUNT_SUFFIX, SCALED_SUFFIX, JOINT_SUFFIX)
 
 
 def build(program: rasp.SOp) -> Graph:

@@ -12,7 +12,8 @@ Each rule below only calls a weight factory from `craft.chamber` (whose docstrin
 * non-linear Map → a discretising MLP over the numerical input's values;
 * SequenceMap → a lookup-table MLP (categorical × categorical) or gated discretising MLPs
   (categorical × numerical);
-* implicit categorical copy → a discretising MLP writing one-hots.
+* implicit categorical copy → a discretising MLP writing one-hots;
+* joint feature (a composite selector's) → a lookup MLP writing the tuple of its inputs' values one-hot.
 """
 
 from typing import Any
@@ -59,6 +60,9 @@ class _Builder:
         neurons: list[Neuron] = []
         if label in self.copies:
             neurons = self.copy(label, self.copies[label])
+        elif label in self.encodings.joints:
+            features = [enc_pass.categorical_of(self.encodings, c) for c in self.encodings.joints[label]]
+            neurons = categorical_mlp.joint(features, lambda values: {Direction(label, values): 1.0})
         elif label in self.summed:
             total = self.nodes[self.summed[label]]
             assert isinstance(total, rasp.Aggregate)

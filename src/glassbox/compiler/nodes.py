@@ -162,6 +162,9 @@ class Encodings:
         problems: (label, reason) for everything that cannot be compiled.
         counts: a sum Aggregate's label -> the label of its internal count op (`<label>.count`: a head
             and an MLP writing the selection count w one-hot and the scaled sum s/(w+1)).
+        joints: a joint feature's label (`a&b.joint`) -> its component SOps' labels (an MLP writes the
+            tuple of their values one-hot, for a selector that is not an AND of single-pair conditions).
+        plans: per selector label (of an Aggregate or SelectorWidth), how it was built.
     """
 
     by_label: Mapping[str, Encoded]
@@ -173,6 +176,8 @@ class Encodings:
     uses_indices: bool
     problems: tuple[tuple[str, str], ...]
     counts: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    joints: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    plans: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 # -- lower.lower -------------------------------------------------------------------------------
