@@ -53,9 +53,8 @@ def register(sub: "argparse._SubParsersAction") -> None:
                        description="Feed the model's output at the last position back as the next token, up to\n"
                        "--max-new-tokens times (or to the model's max_seq_len, a --stop token, or a None output),\n"
                        "and print the prompt followed by the generated tokens.",
-                       epilog="example:\n  glassbox compile repeat.py:make_program --vocab a,b --max-seq-len 10 "
-                       "--causal --out models/repeat\n"
-                       "  glassbox generate models/repeat a b --max-new-tokens 6 --stop b")
+                       epilog="example:\n  glassbox compile count_to --causal --out models/count_to\n"
+                       "  glassbox generate models/count_to 2 5 --max-new-tokens 8      # 2 5 2 3 4 5")
     _model_and_tokens(p)
     p.add_argument("--max-new-tokens", type=specs.count, required=True, metavar="K",
                    help="the most tokens to append")
@@ -103,8 +102,9 @@ def _model_and_tokens(p: argparse.ArgumentParser, allow_file: bool = False) -> N
 def _programs(args: argparse.Namespace) -> int:
     from glassbox import programs
 
+    width = max(len(name) for name in programs.LIBRARY)
     for name, entry in programs.LIBRARY.items():
-        print(f"{name:20s} {entry.summary}")
+        print(f"{name:{width}s}  {entry.summary}{'  [paper]' if entry.source == 'paper' else ''}")
     return 0
 
 
