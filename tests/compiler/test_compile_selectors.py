@@ -89,3 +89,15 @@ def test_a_selector_that_cannot_be_tabulated_names_itself():
     with pytest.raises(gb.CompileError) as info:
         gb.compile_rasp_to_model(rasp.SelectorWidth(sel), vocab=set(range(10)), max_seq_len=10)
     assert "wide_or" in dict(info.value.problems), info.value.problems
+
+
+def test_independent_blocks_get_their_own_joint_features():
+    # (A | B) & (C | D) over four pairs: two joint features of two pairs each, not one of four
+    a, b = select(k, k, EQ), select(i, i, LT)
+    c, d = select(shifted, k, EQ), select(k, i, GT)
+    sel = ((a | b) & (c | d)).named("sel")
+    model = assert_exact(rasp.SelectorWidth(sel), (1, 2, 3), 5)
+    kinds = {s.label: s.kind for s in model.circuit}
+    assert kinds["sel"].startswith("SelectorAnd: by its truth table over 4 key/query pairs: 2 group(s)")
+    assert sorted(label for label, kind in kinds.items() if kind == "JointFeature") == [
+        "parity&tokens.joint", "tokens&indices.joint"]

@@ -6,7 +6,9 @@ linear combinations of other SOps' directions, composed into whatever reads them
 Aggregates (a head), SelectorWidths (a head and an MLP) and non-linear Maps/SequenceMaps
 (an MLP) are materialised into residual directions of their own. A numerical SOp that a
 Select or a categorical Aggregate compares gets an implicit categorical copy (one MLP),
-labelled `<label>.categorical`.
+labelled `<label>.categorical`. A sum Aggregate also gets an internal count op (`<label>.count`: a head and an
+MLP), and a selector with an OR/NOT across key/query pairs joint features (`a&b.joint`: one MLP each; see
+`compiler.selectors`).
 
 Every problem is collected here, never raised one at a time: the pipeline raises them all
 together before `lower` builds a single weight.

@@ -29,6 +29,7 @@ from glassbox.compiler.nodes import Graph, ValueSets
 Predicate = Callable[[Any, Any], bool]
 MAX_STATES = 1 << 16  # combinations of pair states in a truth table
 MAX_PAIRS = 1_000_000  # key x query value pairs (times atoms) enumerated per pair
+MAX_PARTITIONED = 6  # pairs up to which every partition into blocks is tried (Bell(6) = 203)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,13 +199,26 @@ class _Table:
 
     @staticmethod
     def blocks(sat: set[tuple[State, ...]], n: int) -> list[list[int]]:
-        """Pairs that factor out of the satisfying set on their own, then the rest as one block."""
+        """The finest partition of the pairs into blocks the satisfying set factors over (it is the product
+        of its projections on the blocks exactly when its size is the product of theirs). Every partition is
+        tried up to MAX_PARTITIONED pairs; beyond, the pairs that factor out alone, then the rest as one."""
+
+        def factors(blocks: list[list[int]]) -> bool:
+            size = 1
+            for block in blocks:
+                size *= len({tuple(combo[j] for j in block) for combo in sat})
+            return size == len(sat)
+
+        if n <= MAX_PARTITIONED:
+            best = [list(range(n))]
+            for partition in _partitions(list(range(n))):
+                if len(partition) > len(best) and factors(partition):
+                    best = partition
+            return best
         alone, rest = [], list(range(n))
         for j in range(n):
             others = [i for i in rest if i != j]
-            mine = {combo[j] for combo in sat}
-            theirs = {tuple(combo[i] for i in others) for combo in sat}
-            if len(mine) * len(theirs) == len({(combo[j], tuple(combo[i] for i in others)) for combo in sat}):
+            if others and factors([[j], others]):
                 alone.append([j])
                 rest = others
         return alone + ([rest] if rest else [])
@@ -221,6 +235,19 @@ class _Table:
             return tuple(self.state(j, ks[a], qs[b]) for j, (a, b) in zip(block, where, strict=True)) in allowed
 
         return PlannedGroup(keys, queries, predicate)
+
+
+def _partitions(items: list[int]) -> "list[list[list[int]]]":
+    """Every partition of `items` into non-empty blocks (Bell(n) of them)."""
+    if not items:
+        return [[]]
+    first, rest = items[0], items[1:]
+    out = []
+    for partition in _partitions(rest):
+        out.append([[first], *partition])
+        for i in range(len(partition)):
+            out.append([*partition[:i], [first, *partition[i]], *partition[i + 1:]])
+    return out
 
 
 def _product_size(states: list[list[State]]) -> int:
