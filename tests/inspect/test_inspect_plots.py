@@ -23,7 +23,7 @@ def test_figures_save_as_png_and_svg(tmp_path):
         png = plots.save(fig, tmp_path / f"{name}.png")
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = plots.to_svg(figs["graph"])
-    assert svg.startswith("<svg") and "target_pos" in svg and "L1 H0 + MLP 11u" in svg
+    assert svg.startswith("<svg") and "target_pos" in svg and "L1 H0" in svg and "MLP 11u" in svg
     attn = plots.to_svg(figs["attention"])
     assert "L2 H0 → sort" in attn and "query" in attn and "BOS" in attn
     resid = plots.to_svg(figs["residual"])

@@ -273,9 +273,10 @@ def program_graph(model: Any) -> Any:
 
 
 def _wrap(label: str, width: int = 10) -> str:
-    """A long label broken after underscores, so each box stays narrower than a column."""
+    """A long label broken after underscores (and the `&` and `.` of the compiler's own labels), so each box
+    stays narrower than a column."""
     lines, line = [], ""
-    for part in label.replace("_", "_\x00").split("\x00"):
+    for part in label.replace("_", "_\x00").replace("&", "&\x00").replace(".", ".\x00").split("\x00"):
         if line and len(line) + len(part) > width:
             lines.append(line)
             line = ""
@@ -294,7 +295,8 @@ def _where(site: Any) -> str:
         parts.append(f"H{site.head}")
     if site.mlp_units is not None:
         parts.append(f"MLP {site.mlp_units[1]}u")
-    return f"L{site.layer} " + " + ".join(parts)
+    line = f"L{site.layer} " + " + ".join(parts)
+    return line if len(line) <= 10 else f"L{site.layer} {parts[0]}\n" + " + ".join(parts[1:])  # as narrow as a label
 
 
 def save(fig: Any, path: "str | Path") -> Path:
