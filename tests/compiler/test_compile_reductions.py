@@ -84,3 +84,10 @@ def test_what_cannot_be_compiled_names_the_expression():
             gb.compile_rasp_to_model(program, vocab={0, 1, 2}, max_seq_len=4)
         assert program.name in dict(info.value.problems), info.value.problems
         assert needle in str(info.value)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "max", "min"])
+def test_float64_numerical_outputs_are_tighter(reduction):
+    values = rasp.numerical(rasp.Map(lambda t: t / 4 - 0.3, rasp.tokens))
+    program = rasp.numerical(rasp.Aggregate(SMALLER_BEFORE, values, default=1.5, reduction=reduction))
+    assert_exact(program, (0, 1, 2, 3), 6, dtype="float64")  # within 1e-9 relative
