@@ -101,3 +101,12 @@ def test_independent_blocks_get_their_own_joint_features():
     assert kinds["sel"].startswith("SelectorAnd: by its truth table over 4 key/query pairs: 2 group(s)")
     assert sorted(label for label, kind in kinds.items() if kind == "JointFeature") == [
         "parity&tokens.joint", "tokens&indices.joint"]
+
+
+def test_a_numerical_sop_in_a_joint_feature_is_read_through_its_categorical_copy():
+    frac = rasp.numerical(rasp.Aggregate(select(i, i, LEQ), rasp.numerical(rasp.tokens == 1), default=0))
+    sel = select(frac, frac, LT) | (select(frac, frac, EQ) & select(i, i, LT))
+    model = assert_exact(rasp.SelectorWidth(sel.named("sel")), (1, 2), 5)
+    kinds = {s.label: s.kind for s in model.circuit}
+    assert kinds["aggregate.categorical"] == "ImplicitCategorical"
+    assert kinds["indices&aggregate.joint"] == "JointFeature"
