@@ -10,7 +10,7 @@ from jaxtyping import Float, Int
 from torch import Tensor
 
 from glassbox.errors import InputError
-from glassbox.model import hooks
+from glassbox.model import hooks, sparse
 from glassbox.model.circuit import Site
 from glassbox.model.config import ModelConfig
 from glassbox.model.transformer import Transformer
@@ -61,6 +61,7 @@ class CompiledModel:
         self.circuit = circuit
         self.program = program
         self.compilation = compilation
+        self._sparse_plan: sparse.SparsePlan | None = None
 
     # -- shape ----------------------------------------------------------------------------------
     @property
@@ -146,12 +147,31 @@ class CompiledModel:
             return inputs
         return self.encode(inputs)
 
-    def run(self, seqs: Sequence[Sequence[Any]]) -> list[list[Any]]:
-        """Outputs for a batch of variable-length sequences (no BOS needed)."""
+    def run(self, seqs: Sequence[Sequence[Any]], sparse_pass: "bool | None" = None) -> list[list[Any]]:
+        """Outputs for a batch of variable-length sequences (no BOS needed).
+
+        Args:
+            sparse_pass: run each head and MLP on the residual slices it reads and writes
+                (`glassbox.model.sparse`: the same outputs, faster on large models). None (the default)
+                chooses by size, and takes the dense module whenever a hook is attached.
+        """
         ids = self.encode(seqs)
         with torch.no_grad():
-            logits = self.module(ids)
+            logits = self._forward(ids, sparse_pass)
         return self.decode(logits, [len(s) for s in seqs])
+
+    def _forward(self, ids: Int[Tensor, "batch pos"], sparse_pass: "bool | None"
+                 ) -> Float[Tensor, "batch pos d_vocab_out"]:
+        if sparse_pass is None and sparse.dense_weights(self.config) < sparse.MIN_DENSE_WEIGHTS:
+            return self.module(ids)  # small: the dense pass is faster, and no plan is worth building
+        if sparse_pass is False or sparse.hooked(self.module):
+            return self.module(ids)
+        plan = self._sparse_plan
+        if plan is None or plan.fingerprint != sparse.fingerprint(self.module):
+            plan = self._sparse_plan = sparse.plan(self.module)  # re-read after any weight edit
+        if sparse_pass is None and not sparse.worthwhile(plan):
+            return self.module(ids)
+        return sparse.forward(plan, self.module, ids)
 
     @property
     def hook_names(self) -> list[str]:
