@@ -5,7 +5,7 @@ jax 0.10.2, warm compile = median of 3 calls, forward = jitted batch of 64). Our
 = median of 5 calls after one warm-up; forward = median of 20 calls of the torch module on a
 batch of 64 random inputs of length max_seq_len (BOS included), torch.no_grad, one torch thread.
 
-Run: .venv/bin/python bench/compile.py [--sizes 5,10,20,40]
+Run: .venv/bin/python bench/compile.py [--sizes 5,10,20,40] [--only paper]
 """
 
 import argparse
@@ -90,8 +90,30 @@ def process_time() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5,10,20", help="max_seq_len values for the library sweep")
+    parser.add_argument("--only", choices=["paper"], help="only the RASP paper's / RASP-L's programs")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads\n")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.only != "paper":
+        tracr_tables(sizes)
+    print("\n## The RASP paper's and RASP-L's programs at several lengths (catalog vocab; tracr compiles none)\n")
+    sweep([name for name, e in programs.LIBRARY.items() if e.source == "paper"], sizes)
+    if args.only != "paper":
+        print(f"\nwhole process (import glassbox, compile sort, run one input): {process_time():.2f} s (median of 3)")
+
+
+def sweep(names: list, sizes: list) -> None:
+    print("| program | N | layers | d_model | max MLP | heads | params | compile ms | fwd B=64 ms |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in names:
+        entry = programs.LIBRARY[name]
+        for n in sizes:
+            r = measure(entry.build, entry.vocab, n)
+            print(f"| {name} | {n} | {r['layers']} | {r['d']} | {r['mlp']} | {r['heads']} | {r['params']:,} | "
+                  f"{r['compile_ms']:.2f} | {r['fwd_ms']:.3f} |")
+
+
+def tracr_tables(sizes: list) -> None:
     print("## Against tracr, at tracr's test vocab and length (ours | tracr)\n")
     print("| program | N | layers | d_model | max MLP | heads | params | compile ms | fwd B=64 ms |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -99,16 +121,8 @@ def main() -> None:
         r = measure(build, vocab, n)
         print(f"| {name} | {n} | {r['layers']} \\| {tl} | {r['d']} \\| {td} | {r['mlp']} \\| {tm} | {r['heads']} | "
               f"{r['params']:,} | {r['compile_ms']:.2f} \\| {tc:.0f} | {r['fwd_ms']:.3f} \\| {tf:.3f} |")
-    sizes = [int(s) for s in args.sizes.split(",")]
     print("\n## Library at several lengths (catalog vocab)\n")
-    print("| program | N | layers | d_model | max MLP | heads | params | compile ms | fwd B=64 ms |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, entry in programs.LIBRARY.items():
-        for n in sizes:
-            r = measure(entry.build, entry.vocab, n)
-            print(f"| {name} | {n} | {r['layers']} | {r['d']} | {r['mlp']} | {r['heads']} | {r['params']:,} | "
-                  f"{r['compile_ms']:.2f} | {r['fwd_ms']:.3f} |")
-    print(f"\nwhole process (import glassbox, compile sort, run one input): {process_time():.2f} s (median of 3)")
+    sweep([name for name, e in programs.LIBRARY.items() if e.source == "tracr"], sizes)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 from glassbox.cli import main as cli
 from glassbox.cli import specs
 
-COMMANDS = ["programs", "compile", "run", "inspect", "report", "export"]
+COMMANDS = ["programs", "compile", "run", "generate", "inspect", "report", "export"]
 
 
 def _run(capsys, *argv: str) -> "tuple[int, str, str]":
@@ -95,6 +95,34 @@ def test_user_errors_exit_2_with_one_line(argv, message, sort_dir, tmp_path, cap
     assert code == 2
     assert err.startswith("glassbox: error: ") and message in err, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_generate(tmp_path, capsys):
+    src = tmp_path / "repeat.py"
+    src.write_text(textwrap.dedent("""
+        from glassbox import rasp
+
+        back = rasp.Select(rasp.indices, rasp.Map(lambda i: i - 1, rasp.indices), rasp.Comparison.EQ)
+        repeat2 = rasp.Aggregate(back, rasp.tokens)
+    """))
+    code, _, err = _run(capsys, "compile", f"{src}:repeat2", "--vocab", "1,2,3", "--max-seq-len", "7", "--causal",
+                        "--out", tmp_path / "r")
+    assert code == 0, err
+    assert _run(capsys, "generate", tmp_path / "r", "1", "2", "--max-new-tokens", "3") == (0, "1 2 1 2 1\n", "")
+    assert _run(capsys, "generate", tmp_path / "r", "3", "1", "--max-new-tokens", "9")[1] == "3 1 3 1 3 1 3\n"
+    assert _run(capsys, "generate", tmp_path / "r", "2", "3", "--max-new-tokens", "9", "--stop", "3",
+                "--stop", "1")[1] == "2 3 2 3\n"
+    for argv, message in (((tmp_path / "r", "1", "--max-new-tokens", "2", "--stop", "9"), "--stop, position 0"),
+                          ((tmp_path / "r", "1", "4", "--max-new-tokens", "2"), "token '4' is not in the vocab"),
+                          ((tmp_path / "r", "--max-new-tokens", "2"), "no input")):
+        code, _, err = _run(capsys, "generate", *argv)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    code, _, _ = _run(capsys, "compile", "frac_prevs", "--causal", "--out", tmp_path / "f")
+    code, _, err = _run(capsys, "generate", tmp_path / "f", "x", "--max-new-tokens", "2")
+    assert code == 2 and "numerical" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit) as exc:  # argparse: the one-line usage error, status 2
+        cli.main(["generate", str(tmp_path / "r"), "1", "--max-new-tokens", "-1"])
+    assert exc.value.code == 2
 
 
 def test_damaged_artifact_is_a_clear_error(sort_dir, tmp_path, capsys):

@@ -81,6 +81,8 @@ def _library_cases() -> list[Case]:
     cases = []
     extras = {"shuffle_dyck": balanced_shuffles(["()"], 100), "shuffle_dyck2": balanced_shuffles(["()", "{}"], 100)}
     for name, entry in programs.LIBRARY.items():
+        if entry.source != "tracr":
+            continue  # the paper's programs: tests/programs/test_programs_paper.py (N 5, 10, 20; causal too)
         for n in SIZES:
             n_random = RANDOM_PER_SIZE
             if name == "sort_freq" and n == 40:

@@ -33,7 +33,8 @@ TRACR = {
 
 
 def test_table_covers_the_library():
-    assert set(TRACR) == set(programs.LIBRARY)
+    # the paper's programs (composite selectors, sum/max/min) have no tracr compilation to compare with
+    assert set(TRACR) == {name for name, entry in programs.LIBRARY.items() if entry.source == "tracr"}
 
 
 @pytest.mark.parametrize("name", sorted(TRACR))

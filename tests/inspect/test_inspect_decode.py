@@ -18,9 +18,18 @@ def _compile(name: str) -> "tuple[object, object, object]":
     return entry, program, gb.compile_rasp_to_model(program, vocab=set(entry.vocab), max_seq_len=entry.max_seq_len)
 
 
-def _reference(program, xs) -> dict:
-    """Every expression's evaluator value on `xs`, by label."""
-    return {label: evaluator.evaluate(node, xs) for node, label in graph.labels(program).items()}
+def _reference(program, xs, model=None) -> dict:
+    """Every expression's evaluator value on `xs`, by label (with `model`, also the compiler's own variables:
+    a joint feature is the tuple of its components, a sum's selection count the width of its selector)."""
+    nodes = dict(graph.labels(program).items())
+    out = {label: evaluator.evaluate(node, xs) for node, label in nodes.items()}
+    by_label = {label: node for node, label in nodes.items()}
+    for site in model.circuit if model is not None else ():
+        if site.kind == "JointFeature":
+            out[site.label] = [tuple(out[c][p] for c in site.children) for p in range(len(xs))]
+        elif site.kind == "SelectionCount":
+            out[site.label] = [sum(row) for row in evaluator.evaluate(by_label[site.children[0]], xs)]
+    return out
 
 
 def _same(got, want) -> bool:
@@ -37,7 +46,7 @@ def test_every_variable_reads_as_the_evaluator_value(name):
                                       for _ in range(4)]
     for xs in inputs:
         try:
-            ref = _reference(program, xs)
+            ref = _reference(program, xs, model)
         except gb.GlassboxError:
             continue  # outside the program's contract
         table = decode.decode_residual(model, xs)

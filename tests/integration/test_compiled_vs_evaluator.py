@@ -115,7 +115,7 @@ def test_compile_error_lists_every_problem() -> None:
     const = rasp.ConstantSOp([1, 2, 1, 2])
     words = rasp.numerical(rasp.Map(lambda t: "many", rasp.tokens))
     bad_or = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)
-                                | rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LT))
+                                | rasp.ConstantSelector([[True] * 4] * 4))  # fixed for one length
     program = rasp.SequenceMap(lambda a, b: (a, b), rasp.SequenceMap(lambda a, b: a, const, words), bad_or)
     with pytest.raises(gb.CompileError) as info:
         gb.compile_rasp_to_model(program.named("out"), vocab={1, 2}, max_seq_len=4)

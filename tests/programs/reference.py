@@ -87,3 +87,66 @@ def count(xs: Sequence[Any], token: Any) -> list[int]:
 
 def nary_sequencemap(f: Callable[..., Any], *columns: Sequence[Any]) -> list[Any]:
     return [f(*row) for row in zip(*columns, strict=True)]
+
+
+# -- the RASP paper's and RASP-L's programs (glassbox.programs.paper) ---------------------------------
+def mark_first_instance(xs: Sequence[Any]) -> list[bool]:
+    return [x not in xs[:i] for i, x in enumerate(xs)]
+
+
+def double_histogram(xs: Sequence[Any]) -> list[int]:
+    counts = Counter(xs)
+    return [sum(1 for t in counts if counts[t] == counts[x]) for x in xs]
+
+
+def dyck_ptf(xs: Sequence[Any], pairs: Sequence[str]) -> list[str]:
+    """Per prefix: T balanced, P a valid prefix, F no completion exists (a stack of open brackets)."""
+    closing = {p[0]: p[1] for p in pairs}
+    stack: list[Any] = []
+    failed, out = False, []
+    for x in xs:
+        if not failed:
+            if x in closing:
+                stack.append(closing[x])
+            elif not stack or stack.pop() != x:
+                failed = True
+        out.append("F" if failed else "T" if not stack else "P")
+    return out
+
+
+def mode(xs: Sequence[Any]) -> list[Any]:
+    counts = Counter(xs)
+    best = max(counts.values())
+    return [min(t for t in counts if counts[t] == best)] * len(xs)
+
+
+def running_max(xs: Sequence[Any]) -> list[Any]:
+    return [max(xs[: i + 1]) for i in range(len(xs))]
+
+
+def running_sum(xs: Sequence[Any]) -> list[Any]:
+    return [sum(xs[: i + 1]) for i in range(len(xs))]
+
+
+def count_to_next(xs: Sequence[Any]) -> list[Any]:
+    """The next token of count_to at every position: a after the prompt [a, b], then c + 1 while c < b."""
+    out: list[Any] = []
+    for i, c in enumerate(xs):
+        if i == 0:
+            out.append(None)
+        elif i == 1:
+            out.append(xs[0])
+        else:
+            out.append(c + 1 if c < xs[1] else None)
+    return out
+
+
+def count_to(a: int, b: int) -> list[int]:
+    """What generation from [a, b] writes."""
+    return [a, b] + list(range(a, max(a, b) + 1))
+
+
+def long_addition(a: int, b: int, digits: int) -> list[int]:
+    """The D + 1 digits of a + b, least significant first (what generation should write)."""
+    total = a + b
+    return [(total // 10**i) % 10 for i in range(digits + 1)]

@@ -23,6 +23,18 @@ EXPECTED = {
     "count_less_freq": lambda xs: ref.count_less_freq(xs, 2),
     "count": lambda xs: ref.count(xs, "a"),
     "nary_sequencemap": lambda xs: [x + x - i for i, x in enumerate(xs)],
+    "stable_sort": sorted,
+    "mark_first_instance": ref.mark_first_instance,
+    "double_histogram": ref.double_histogram,
+    "sort_by_most_frequent": ref.sort_freq,
+    "dyck1_ptf": lambda xs: ref.dyck_ptf(xs, ["()"]),
+    "dyck2_ptf": lambda xs: ref.dyck_ptf(xs, ["()", "[]"]),
+    # the example is a prompt: only its last position has a next token, the first digit of the sum
+    "long_addition": lambda xs: [None] * (len(xs) - 1) + [ref.long_addition(57, 95, 2)[0]],
+    "count_to": ref.count_to_next,
+    "mode": ref.mode,
+    "running_max": ref.running_max,
+    "running_sum": ref.running_sum,
 }
 
 

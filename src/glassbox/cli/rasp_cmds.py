@@ -1,10 +1,11 @@
-"""`glassbox programs|compile|run|inspect|report|export`: the RASP compiler's commands.
+"""`glassbox programs|compile|run|generate|inspect|report|export`: the RASP compiler's commands.
 
 Each command parses its arguments and calls the library (`glassbox.compile_rasp_to_model`,
 `glassbox.load`, `glassbox.inspect`, `glassbox.export`); errors from there exit with status 2.
 """
 
 import argparse
+import types
 from pathlib import Path
 
 from glassbox.cli import specs
@@ -48,6 +49,19 @@ def register(sub: "argparse._SubParsersAction") -> None:
     _model_and_tokens(p, allow_file=True)
     p.set_defaults(func=_run)
 
+    p = sub.add_parser("generate", help="generate tokens greedily from a saved model", formatter_class=_RAW,
+                       description="Feed the model's output at the last position back as the next token, up to\n"
+                       "--max-new-tokens times (or to the model's max_seq_len, a --stop token, or a None output),\n"
+                       "and print the prompt followed by the generated tokens.",
+                       epilog="example:\n  glassbox compile count_to --causal --out models/count_to\n"
+                       "  glassbox generate models/count_to 2 5 --max-new-tokens 8      # 2 5 2 3 4 5")
+    _model_and_tokens(p)
+    p.add_argument("--max-new-tokens", type=specs.count, required=True, metavar="K",
+                   help="the most tokens to append")
+    p.add_argument("--stop", action="append", default=[], metavar="TOKEN",
+                   help="end once this token is generated (repeatable)")
+    p.set_defaults(func=_generate)
+
     p = sub.add_parser("inspect", help="print the residual stream decoded by variable", formatter_class=_RAW,
                        description="Print, after the embedding and after every sublayer, which value every "
                        "program variable holds\nat every position (rows marked * are new at that stage).",
@@ -88,8 +102,9 @@ def _model_and_tokens(p: argparse.ArgumentParser, allow_file: bool = False) -> N
 def _programs(args: argparse.Namespace) -> int:
     from glassbox import programs
 
+    width = max(len(name) for name in programs.LIBRARY)
     for name, entry in programs.LIBRARY.items():
-        print(f"{name:20s} {entry.summary}")
+        print(f"{name:{width}s}  {entry.summary}{'  [paper]' if entry.source == 'paper' else ''}")
     return 0
 
 
@@ -141,6 +156,17 @@ def _run(args: argparse.Namespace) -> int:
     model, seqs = _load_with_inputs(args)
     for out in model.run(seqs) if seqs else []:
         print(" ".join("-" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in out))
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from glassbox.cli import specs
+
+    model, (seq,) = _load_with_inputs(args)
+    outputs = [v for v in model.output_values or () if v not in model.vocab]
+    stops = specs.parse_tokens(types.SimpleNamespace(vocab=model.vocab + outputs), args.stop, where="--stop")
+    (out,) = model.generate([seq], args.max_new_tokens, stop=stops)
+    print(" ".join(map(str, out)))
     return 0
 
 

@@ -35,7 +35,8 @@ def assemble(encodings: Encodings, lowered: Lowered, sched: Schedule, options: O
         heads = tuple(
             blocks.AttentionHead(
                 op.label,
-                attention.score_form(list(op.head.groups), op.head.sharpness, op.head.bos_score, space, bos, one),
+                attention.score_form(list(op.head.groups), op.head.sharpness, op.head.bos_score, space, bos, one,
+                                     op.head.key_bias),
                 attention.value_map(op.head.reads, space),
             )
             for op in here if op.head is not None

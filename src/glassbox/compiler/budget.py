@@ -64,7 +64,7 @@ def check(found: Size, label: str, options: Options, max_params: "int | None") -
 def _rank_bound(head: HeadSpec) -> int:
     """d_head needed by one head: its QK and OV ranks are at most the directions they read and write."""
     queries = {d for g in head.groups for feature in g.queries.values() for d in feature}
-    keys = {d for g in head.groups for feature in g.keys.values() for d in feature}
+    keys = {d for g in head.groups for feature in g.keys.values() for d in feature} | set(head.key_bias)
     qk = min(len(queries) + 2, len(keys) + 1)  # + the `one`/BOS query rows and the BOS key column
     sources = {d for feature in head.reads.values() for d in feature}
     ov = min(len(sources), len(head.reads))

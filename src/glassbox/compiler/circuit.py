@@ -1,7 +1,8 @@
-"""The compilation → the circuit map: one `Site` per expression (and per implicit categorical copy)."""
+"""The compilation → the circuit map: one `Site` per expression (and per implicit categorical copy, and per
+sum Aggregate's selection count `<label>.count`)."""
 
 from glassbox import rasp
-from glassbox.compiler.nodes import Compilation, OpKind, Storage
+from glassbox.compiler.nodes import Compilation, Graph, OpKind, Storage
 from glassbox.model.circuit import ComputedBy, Site, SiteEncoding
 
 _COMPUTED_BY = {OpKind.ATTN: ComputedBy.ATTENTION, OpKind.MLP: ComputedBy.MLP, OpKind.WIDTH: ComputedBy.ATTENTION_MLP}
@@ -24,7 +25,9 @@ def build(comp: Compilation) -> tuple[Site, ...]:
         label = graph.label(node)
         children = tuple(graph.label(c) for c in node.children)
         if not isinstance(node, rasp.SOp):
-            sites.append(Site(label, type(node).__name__, SiteEncoding.SELECTOR, None, children, ComputedBy.SELECTOR))
+            how = encodings.plans.get(label)
+            kind = type(node).__name__ + (f": {how}" if how else "")
+            sites.append(Site(label, kind, SiteEncoding.SELECTOR, None, children, ComputedBy.SELECTOR))
             continue
         enc = encodings.by_label[label]
         read: tuple = ()
@@ -52,4 +55,24 @@ def build(comp: Compilation) -> tuple[Site, ...]:
         sites.append(Site(copy, "ImplicitCategorical", SiteEncoding.CATEGORICAL, tuple(d.value for d in enc.outputs),
                           (source,), ComputedBy.MLP, layer, None, units, tuple(index[str(d)] for d in enc.outputs),
                           tuple((d.value, {str(d): 1.0}) for d in enc.outputs)))
+    for joint, components in encodings.joints.items():
+        enc = encodings.by_label[joint]
+        layer, _, units = placement(joint)
+        sites.append(Site(joint, "JointFeature", SiteEncoding.CATEGORICAL, tuple(d.value for d in enc.outputs),
+                          components, ComputedBy.MLP, layer, None, units, tuple(index[str(d)] for d in enc.outputs),
+                          tuple((d.value, {str(d): 1.0}) for d in enc.outputs)))
+    for total, count in encodings.counts.items():
+        enc = encodings.by_label[count]
+        layer, head, units = placement(count)
+        sites.append(Site(count, "SelectionCount", SiteEncoding.CATEGORICAL, tuple(d.value for d in enc.outputs),
+                          (graph.label(graph_node(graph, total).selector),), ComputedBy.ATTENTION_MLP, layer, head,
+                          units, tuple(index[str(d)] for d in (*enc.scratch, *enc.outputs)),
+                          tuple((d.value, {str(d): 1.0}) for d in enc.outputs)))
     return tuple(sites)
+
+
+def graph_node(graph: Graph, label: str) -> rasp.Aggregate:
+    """The Aggregate labelled `label`."""
+    node = next(n for n in graph.nodes if graph.label(n) == label)
+    assert isinstance(node, rasp.Aggregate)
+    return node

@@ -12,6 +12,7 @@ Every problem is collected here, never raised one at a time: the pipeline raises
 together before `lower` builds a single weight.
 """
 
+import itertools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -44,7 +45,8 @@ def choose(graph: Graph, sets: ValueSets, options: Options) -> Encodings:
         out_features = tuple(cat[v] for v in out_values)
     uses_indices = any(isinstance(node, rasp.IndicesType) for node in graph.nodes)
     return Encodings(dict(state.by_label), tuple(state.order), dict(state.views), dict(state.selectors),
-                     out_values, out_features, uses_indices, tuple(state.problems))
+                     out_values, out_features, uses_indices, tuple(state.problems), dict(state.counts),
+                     dict(state.joints), dict(state.plans))
 
 
 def numeric_read(enc: Encoded, vs: ValueSet) -> "Feature | None":
@@ -79,6 +81,9 @@ class _Choice:
         self.order: list[str] = []
         self.views: dict[str, str] = {}
         self.selectors: dict[str, tuple[Group, ...]] = {}
+        self.counts: dict[str, str] = {}
+        self.joints: dict[str, tuple[str, ...]] = {}
+        self.plans: dict[str, str] = {}
         self.problems: list[tuple[str, str]] = []
 
     def problem(self, node: rasp.RASPExpr, reason: str) -> None:
@@ -228,7 +233,18 @@ class _Choice:
         self.materialise(node, OpKind.MLP, deps)
 
     def aggregate(self, node: rasp.Aggregate) -> None:
+        if node.reduction == "sum":
+            return self.sum(node)
         deps = self.selector(node) | self.enc(node.sop).deps
+        if node.reduction != "mean":  # max/min: the values' one-hots rank the keys
+            if bases_order(self.vs(node.sop).values or ()) is None:
+                self.problem(node, f"a {node.reduction} Aggregate needs ordered values; "
+                                   f"{self.graph.label(node.sop)!r} holds {self.vs(node.sop).values!r:.80}")
+            view = self.view(node.sop)
+            if view is None:
+                self.problem(node, f"a {node.reduction} Aggregate ranks the values of {self.graph.label(node.sop)!r}, "
+                                   "which are numerical with too many values to tell apart")
+            deps |= view or _EMPTY
         if node.encoding is rasp.Encoding.NUMERICAL:
             if numeric_read(self.enc(node.sop), self.vs(node.sop)) is None:
                 self.problem(node, "a numerical Aggregate needs numeric values in "
@@ -243,6 +259,30 @@ class _Choice:
             view = _EMPTY
         self.materialise(node, OpKind.ATTN, deps | view)
 
+    def sum(self, node: rasp.Aggregate) -> None:
+        """A sum: an internal count op (head + MLP: w one-hot, s/(w+1)), then an MLP reading s per w."""
+        label = self.graph.label(node)
+        inner = self.vs(node.sop)
+        if numeric_read(self.enc(node.sop), inner) is None:
+            self.problem(node, f"a sum Aggregate needs numeric values in {self.graph.label(node.sop)!r}")
+        if self.vs(node).values is None:
+            self.problem(node, f"its sums have too many possible values (> {values.MAX_VALUES}) to read out")
+        if node.encoding is rasp.Encoding.NUMERICAL and not rasp.is_number(node.default or 0):
+            self.problem(node, f"a numerical Aggregate's default must be a number, got {node.default!r}")
+        if node.encoding is rasp.Encoding.CATEGORICAL and not all(
+                isinstance(v, (int, bool)) for v in inner.values or ()):
+            self.problem(node, "a categorical sum needs integer values (float sums depend on the order of "
+                               "addition); annotate the Aggregate numerical")
+        count = label + graph_pass.COUNT_SUFFIX
+        deps = self.selector(node, count) | self.enc(node.sop).deps
+        scratch = (Direction(count + graph_pass.WIDTH_SCRATCH_SUFFIX), Direction(count + graph_pass.SCALED_SUFFIX))
+        dirs = tuple(Direction(count, w) for w in range(self.options.max_seq_len + 1))
+        self.by_label[count] = Encoded({d.value: {d: 1.0} for d in dirs}, None, frozenset({count}),
+                                       Storage.MATERIALISED, OpKind.WIDTH, dirs, scratch, deps)
+        self.order.append(count)
+        self.counts[label] = count
+        self.materialise(node, OpKind.MLP, frozenset({count}))
+
     def width(self, node: rasp.SelectorWidth) -> None:
         deps = self.selector(node)
         label = self.graph.label(node)
@@ -255,21 +295,54 @@ class _Choice:
         label = self.graph.label(node)
         self.materialise(node, OpKind.WIDTH, _EMPTY, scratch=(Direction(label + graph_pass.WIDTH_SCRATCH_SUFFIX),))
 
-    def selector(self, user: "rasp.Aggregate | rasp.SelectorWidth") -> frozenset[str]:
-        """Normalise `user`'s selector into groups; returns the labels of the ops its features read."""
-        groups, problems = selectors.to_groups(user.selector, self.graph)
-        self.problems += problems
-        self.selectors[self.graph.label(user)] = groups
+    def selector(self, user: "rasp.Aggregate | rasp.SelectorWidth", op: "str | None" = None) -> frozenset[str]:
+        """Normalise `user`'s selector into groups (for the op `op`, by default the user's own); returns the
+        labels of the ops its features read."""
+        planned = selectors.plan(user.selector, self.graph, self.sets)
+        self.problems += planned.problems
+        self.plans[self.graph.label(user.selector)] = planned.how
+        groups: list[Group] = []
         deps: frozenset[str] = _EMPTY
-        for keys, queries, _ in groups:
-            for side, label in (("keys", keys), ("queries", queries)):
-                got = self.view_of(label)
+        for group in planned.groups:
+            sides = []
+            for side, components in (("keys", group.keys), ("queries", group.queries)):
+                label, got = self.joint(user.selector, components) if len(components) > 1 else (
+                    components[0], self.view_of(components[0]))
                 if got is None:
                     self.problem(user.selector, f"its {side} {label!r} are numerical with too many values to "
                                                 "compare categorically")
                 else:
                     deps |= got
+                sides.append(label)
+            groups.append((sides[0], sides[1], group.predicate))
+        self.selectors[op or self.graph.label(user)] = tuple(groups)
         return deps
+
+    def joint(self, sel: rasp.Selector, components: tuple[str, ...]) -> "tuple[str, frozenset[str] | None]":
+        """The joint feature of several SOps (their values' tuple, one-hot; an MLP), materialised once."""
+        label = "&".join(components) + graph_pass.JOINT_SUFFIX
+        if label in self.by_label:
+            return label, frozenset({label})
+        deps: frozenset[str] = _EMPTY
+        for c in components:
+            got = self.view_of(c)
+            if got is None:
+                return c, None
+            deps |= got
+        ranges = [self.sets[c].values or () for c in components]
+        size = 1
+        for r in ranges:
+            size *= len(r)
+        if size > values.MAX_VALUES:
+            self.problem(sel, f"its joint feature of {', '.join(components)} would have {size:,} values "
+                              f"(> {values.MAX_VALUES:,})")
+            return label, None
+        dirs = tuple(Direction(label, v) for v in itertools.product(*ranges))
+        self.by_label[label] = Encoded({d.value: {d: 1.0} for d in dirs}, None, frozenset({label}),
+                                       Storage.MATERIALISED, OpKind.MLP, dirs, (), deps)
+        self.order.append(label)
+        self.joints[label] = components
+        return label, frozenset({label})
 
     def view(self, node: rasp.SOp) -> "frozenset[str] | None":
         return self.view_of(self.graph.label(node))
@@ -290,6 +363,14 @@ class _Choice:
             self.order.append(copy)
             self.views[label] = copy
         return frozenset({self.views[label]})
+
+
+def bases_order(values: "tuple[Any, ...]") -> "list[Any] | None":
+    """`values` in Python's order (what max/min compare by), or None if they cannot be ordered."""
+    try:
+        return sorted(values)
+    except TypeError:
+        return None
 
 
 def affine_fit(xs: list[tuple[float, ...]], ys: list[float]) -> "tuple[tuple[float, ...], float] | None":

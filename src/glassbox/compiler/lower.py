@@ -4,12 +4,16 @@ Nothing is decided here: `encodings.choose` fixed what is stored where, and foun
 Each rule below only calls a weight factory from `craft.chamber` (whose docstrings give the math):
 
 * Aggregate → one attention head averaging the value's features (a default d is averaged as v - d,
-  and the embedding adds d at every real token, so an empty selection leaves exactly d);
+  and the embedding adds d at every real token, so an empty selection leaves exactly d); for max/min
+  the score adds each key's value rank, so only the best selected values are averaged;
+* sum Aggregate → a count op (a head reading s/(w+1) and BOS's weight 1/(w+1), and an MLP writing w
+  one-hot), then an MLP reading s = (w+1)·(s/(w+1)) per count w;
 * SelectorWidth, length → a head that attends to BOS with weight 1/(w+1) and an MLP that reads it;
 * non-linear Map → a discretising MLP over the numerical input's values;
 * SequenceMap → a lookup-table MLP (categorical × categorical) or gated discretising MLPs
   (categorical × numerical);
-* implicit categorical copy → a discretising MLP writing one-hots.
+* implicit categorical copy → a discretising MLP writing one-hots;
+* joint feature (a composite selector's) → a lookup MLP writing the tuple of its inputs' values one-hot.
 """
 
 from typing import Any
@@ -39,6 +43,7 @@ class _Builder:
         self.graph, self.sets, self.encodings, self.options = graph, sets, encodings, options
         self.nodes = {graph.label(node): node for node in graph.nodes}
         self.copies = {copy: source for source, copy in encodings.views.items()}
+        self.summed = {count: label for label, count in encodings.counts.items()}
         self.embed_extra: dict[Direction, float] = {}
 
     def build(self) -> Lowered:
@@ -55,9 +60,18 @@ class _Builder:
         neurons: list[Neuron] = []
         if label in self.copies:
             neurons = self.copy(label, self.copies[label])
+        elif label in self.encodings.joints:
+            features = [enc_pass.categorical_of(self.encodings, c) for c in self.encodings.joints[label]]
+            neurons = categorical_mlp.joint(features, lambda values: {Direction(label, values): 1.0})
+        elif label in self.summed:
+            total = self.nodes[self.summed[label]]
+            assert isinstance(total, rasp.Aggregate)
+            head, neurons = self.sum_count(total, label, enc)
         else:
             node = self.nodes[label]
-            if isinstance(node, rasp.Aggregate):
+            if isinstance(node, rasp.Aggregate) and node.reduction == "sum":
+                neurons = self.sum_readout(node, label)
+            elif isinstance(node, rasp.Aggregate):
                 head = self.aggregate(node, label)
             elif isinstance(node, (rasp.SelectorWidth, rasp.LengthType)):
                 head, neurons = self.width(node, label, enc)
@@ -128,27 +142,95 @@ class _Builder:
     def aggregate(self, node: rasp.Aggregate, label: str) -> HeadSpec:
         groups = self.groups(label)
         n = self.options.max_seq_len
-        sop = self.graph.label(node.sop)
+        reads, scale = self.aggregate_reads(node, label)
+        tolerance = AGGREGATE_TOLERANCE[self.options.dtype] / scale
+        if node.reduction in ("max", "min"):
+            sop = self.graph.label(node.sop)
+            cat = enc_pass.categorical_of(self.encodings, sop)
+            ranked = enc_pass.bases_order(tuple(v for v in self.sets[sop].values or () if v in cat)) or []
+            if node.reduction == "min":
+                ranked.reverse()
+            step, sharp, bos_score = attention.rank_scores(n, tolerance, len(groups), len(ranked))
+            key_bias = bases.add(*((step * i, cat[v]) for i, v in enumerate(ranked)))
+            return HeadSpec(groups, sharp, bos_score, reads, key_bias)
+        sharp = attention.aggregate_sharpness(n, tolerance)
         bos_units = len(groups) - 0.5  # BOS wins only when nothing is selected, by half a unit each way
+        return HeadSpec(groups, sharp, bos_units * sharp, reads)
+
+    def aggregate_reads(self, node: rasp.Aggregate, label: str) -> tuple[dict[Direction, Feature], float]:
+        """What an Aggregate head writes per output direction (the values' features, less the default's,
+        which the embedding adds at every token, so an empty selection leaves exactly the default), and the
+        largest magnitude it writes (numerical: the tolerance is relative to it)."""
+        sop = self.graph.label(node.sop)
         if node.encoding is rasp.Encoding.NUMERICAL:
             read = enc_pass.numeric_read(self.enc(sop), self.sets[sop]) or {}
             default = float(node.default or 0)
             scale = max([1.0, abs(default)] + [abs(float(v)) for v in (self.sets[sop].values or ())])
-            sharp = attention.aggregate_sharpness(n, AGGREGATE_TOLERANCE[self.options.dtype] / scale)
             out = Direction(label)
             if default:
                 read = bases.add((1, read), (-default, ONE))
                 self.embed_extra[out] = self.embed_extra.get(out, 0.0) + default
-            return HeadSpec(groups, sharp, bos_units * sharp, {out: read})
+            return {out: read}, scale
         src = enc_pass.categorical_of(self.encodings, sop)
-        sharp = attention.aggregate_sharpness(n, AGGREGATE_TOLERANCE[self.options.dtype])
         reads: dict[Direction, Feature] = {Direction(label, v): src[v] for v in (self.sets[label].values or ())
                                            if v in src}
         if node.default is not None:  # average onehot(v) - onehot(d), and the embedding adds onehot(d)
             out = Direction(label, node.default)
             reads[out] = bases.add((1, reads.get(out, {})), (-1, ONE))
             self.embed_extra[out] = self.embed_extra.get(out, 0.0) + 1.0
-        return HeadSpec(groups, sharp, bos_units * sharp, reads)
+        return reads, 1.0
+
+    # -- sums ------------------------------------------------------------------------------
+    def sum_count(self, node: rasp.Aggregate, count: str, enc: Encoded) -> tuple[HeadSpec, list[Neuron]]:
+        """A sum's count op: a head weighing BOS like each selected key (1/(w+1) each) reads BOS into
+        `.bos_weight` and the values into `.scaled` (= s/(w+1)); the MLP writes w one-hot from the BOS weight.
+
+        Each unselected key weighs at most e^{-c} of a selected one, so both reads are off by at most
+        N·e^{-c}·max(1, 2·max|v|); c makes that 1e-3 of the smaller gap the MLPs must resolve (1/(N(N+1))
+        between BOS weights, the gap between distinct sums s/(w+1) at one count).
+        """
+        groups = self.groups(count)
+        n = self.options.max_seq_len
+        sop = self.graph.label(node.sop)
+        weight, scaled = enc.scratch
+        vmax = max([1.0] + [abs(float(v)) for v in self.sets[sop].values or ()])
+        gap = 1.0 / (n * (n + 1)) if n > 0 else 1.0
+        for w, sums in self.sums_by_count(node).items():
+            xs = sorted(float(v) / (w + 1) for v in sums)
+            gap = min([gap] + [(b - a) / (2 * vmax) for a, b in zip(xs, xs[1:], strict=False) if b > a])
+        sharp = attention.width_sharpness(n, gap * 1e-3)
+        read = enc_pass.numeric_read(self.enc(sop), self.sets[sop]) or {}
+        head = HeadSpec(groups, sharp, len(groups) * sharp, {weight: {self.options.bos_direction: 1.0}, scaled: read})
+        widths = list(range(n, -1, -1))  # ascending 1/(w+1)
+        neurons = numerical_mlp.discretise({weight: 1.0}, [1.0 / (w + 1) for w in widths],
+                                           [{Direction(count, w): 1.0} for w in widths])
+        return head, neurons
+
+    def sums_by_count(self, node: rasp.Aggregate) -> dict[int, list[Any]]:
+        """Per selection count w >= 1, the possible sums (value-set inference enumerated them)."""
+        by_count = self.sets[self.graph.label(node)].by_count
+        assert by_count is not None
+        return {w: sorted(vs, key=float) for w, vs in sorted(by_count[1].items()) if w > 0 and vs}
+
+    def sum_readout(self, node: rasp.Aggregate, label: str) -> list[Neuron]:
+        """s = (w+1)·scaled, per count w: a discretising MLP over the sums s/(w+1) possible at w, gated on
+        w's one-hot (the default where w = 0)."""
+        count = self.encodings.counts[label]
+        scaled = {Direction(count + graph_pass.SCALED_SUFFIX): 1.0}
+        by_count = self.sums_by_count(node)
+        xs_all = [0.0] + [float(v) / (w + 1) for w, vs in by_count.items() for v in vs]
+        lo, hi = min(xs_all), max(xs_all)
+        neurons: list[Neuron] = []
+        default = self.out_vector(label, node.default)
+        if default:
+            neurons.append(Neuron({Direction(count, 0): 1.0}, default))
+        for w, sums in by_count.items():
+            xs = [float(v) / (w + 1) for v in sums]
+            outs = [self.out_vector(label, v) for v in sums]
+            # the gate must hold off whatever the scaled sum is at other counts: span their whole range
+            xs, outs = [lo, *xs, hi], [outs[0], *outs, outs[-1]]
+            neurons += numerical_mlp.discretise(scaled, xs, outs, gate={Direction(count, w): 1.0})
+        return neurons
 
     def width(self, node: "rasp.SelectorWidth | rasp.LengthType", label: str,
               enc: Encoded) -> tuple[HeadSpec, list[Neuron]]:

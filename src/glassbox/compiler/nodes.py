@@ -160,6 +160,11 @@ class Encodings:
         output_features: the feature read into each logit.
         uses_indices: whether the indices embedding is read.
         problems: (label, reason) for everything that cannot be compiled.
+        counts: a sum Aggregate's label -> the label of its internal count op (`<label>.count`: a head
+            and an MLP writing the selection count w one-hot and the scaled sum s/(w+1)).
+        joints: a joint feature's label (`a&b.joint`) -> its component SOps' labels (an MLP writes the
+            tuple of their values one-hot, for a selector that is not an AND of single-pair conditions).
+        plans: per selector label (of an Aggregate or SelectorWidth), how it was built.
     """
 
     by_label: Mapping[str, Encoded]
@@ -170,6 +175,9 @@ class Encodings:
     output_features: tuple[Feature, ...]
     uses_indices: bool
     problems: tuple[tuple[str, str], ...]
+    counts: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    joints: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    plans: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 # -- lower.lower -------------------------------------------------------------------------------
@@ -181,6 +189,7 @@ class HeadSpec:
     sharpness: float
     bos_score: float
     reads: Mapping[Direction, Feature]  # output direction -> value feature it averages
+    key_bias: Feature = dataclasses.field(default_factory=dict)  # a score term of the key alone (max/min ranks)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,57 +1,92 @@
-"""Selector normal form: an AND of predicate groups, one per distinct (keys, queries) pair.
+"""Selector normal form: an AND of predicate groups, each over one (keys, queries) pair of categorical SOps.
 
-Any boolean combination of Selects over the *same* keys and queries merges into one predicate
-(tracr does this only at construction time). Selects over different pairs can still be ANDed,
-because the attention scores add up (see craft.chamber.attention). An OR or NOT across
-different pairs has no single-head form, and is reported.
+A head's score is c · Σ_groups pred(key, query): a key is selected when every group holds (score k·c),
+and every selected key scores the same, as averaging and counting need. So a selector compiles into
+one head exactly when it is an AND of conditions on single pairs. Two ways get it there:
+
+1. **Syntactically** (free): any combination of Selects over the *same* pair merges into one predicate,
+   and an AND across pairs keeps one group per pair (the scores add up).
+2. **By its truth table** (an OR or NOT across pairs): the atoms are the Selects; per pair, the *states*
+   (the truth values of its atoms) that its key and query values can produce; the selector is a boolean
+   function of the pairs' states. Its satisfying states factor into independent *blocks* of pairs (a pair
+   is a block of its own when the satisfying set is its projection times the rest's). A one-pair block
+   is one group (its state is in the projection); a block of several pairs becomes one group over *joint
+   features*: the tuple of its key SOps and the tuple of its query SOps, each written one-hot by an MLP
+   (`a&b.joint`). Nothing else can do it in one head: with additive scores an OR of two pairs would give
+   keys satisfying both a higher score than keys satisfying one.
+
+`plan` returns the groups, by component labels, and says which way each selector was built.
 """
 
+import dataclasses
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 from glassbox import rasp
-from glassbox.compiler.nodes import Graph, Group
+from glassbox.compiler.nodes import Graph, ValueSets
+
+Predicate = Callable[[Any, Any], bool]
+MAX_STATES = 1 << 16  # combinations of pair states in a truth table
+MAX_PAIRS = 1_000_000  # key x query value pairs (times atoms) enumerated per pair
 
 
-def to_groups(sel: rasp.Selector, graph: Graph) -> tuple[tuple[Group, ...], list[tuple[str, str]]]:
-    """The AND-of-groups form of `sel` (keys and queries by label), and (label, reason) problems if it has none."""
-    problems: list[tuple[str, str]] = []
-    groups = _groups(sel, graph, problems)
-    return tuple(groups or ()), problems
+@dataclasses.dataclass(frozen=True)
+class PlannedGroup:
+    """One group: a predicate over the keys' and the queries' values.
+
+    With one component on a side the predicate reads that SOp's value; with several, the tuple of
+    their values (a joint feature)."""
+
+    keys: tuple[str, ...]
+    queries: tuple[str, ...]
+    predicate: Predicate
 
 
-def _groups(sel: rasp.Selector, graph: Graph, problems: list[tuple[str, str]]) -> "list[Group] | None":
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """How a selector compiles: its groups, a sentence for the circuit map, and any problems."""
+
+    groups: tuple[PlannedGroup, ...]
+    how: str
+    problems: tuple[tuple[str, str], ...] = ()
+
+
+def plan(sel: rasp.Selector, graph: Graph, sets: ValueSets) -> Plan:
+    """The groups of `sel` (syntactically where it can, else by its truth table)."""
+    groups = _groups(sel, graph)
+    if groups is not None:
+        planned = tuple(PlannedGroup((k,), (q,), p) for k, q, p in groups)
+        how = ("one predicate" if len(groups) == 1 else
+               f"additive scores: an AND of {len(groups)} groups (one per key/query pair)")
+        return Plan(planned, how)
+    return _Table(sel, graph, sets).plan()
+
+
+# -- 1. syntactic ----------------------------------------------------------------------------------
+def _groups(sel: rasp.Selector, graph: Graph) -> "list[tuple[str, str, Predicate]] | None":
     if isinstance(sel, rasp.Select):
         return [(graph.label(sel.keys), graph.label(sel.queries), sel.predicate)]
     if isinstance(sel, rasp.SelectorAnd):
-        a, b = _groups(sel.fst, graph, problems), _groups(sel.snd, graph, problems)
+        a, b = _groups(sel.fst, graph), _groups(sel.snd, graph)
         if a is None or b is None:
             return None
         return _merge(a + b)
     if isinstance(sel, rasp.SelectorOr):
-        a, b = _groups(sel.fst, graph, problems), _groups(sel.snd, graph, problems)
+        a, b = _groups(sel.fst, graph), _groups(sel.snd, graph)
         if a is None or b is None:
             return None
         if len(a) == 1 and len(b) == 1 and a[0][:2] == b[0][:2]:
             (k, q, p1), (_, _, p2) = a[0], b[0]
             return [(k, q, _either(p1, p2))]
-        problems.append((graph.label(sel), "an OR of selectors over different keys/queries has no one-head form; "
-                                           "select on a combined SOp instead"))
         return None
     if isinstance(sel, rasp.SelectorNot):
-        inner = _groups(sel.inner, graph, problems)
-        if inner is None:
+        inner = _groups(sel.inner, graph)
+        if inner is None or len(inner) != 1:
             return None
-        if len(inner) == 1:
-            k, q, p = inner[0]
-            return [(k, q, _negated(p))]
-        problems.append((graph.label(sel), "a NOT of an AND over different keys/queries has no one-head form"))
-        return None
-    problems.append((graph.label(sel), f"{type(sel).__name__} cannot be compiled"))
+        k, q, p = inner[0]
+        return [(k, q, _negated(p))]
     return None
-
-
-Predicate = Callable[[Any, Any], bool]
 
 
 def _both(p: Predicate, q: Predicate) -> Predicate:
@@ -66,8 +101,8 @@ def _negated(p: Predicate) -> Predicate:
     return lambda key, query: not p(key, query)
 
 
-def _merge(groups: list[Group]) -> list[Group]:
-    out: list[Group] = []
+def _merge(groups: list[tuple[str, str, Predicate]]) -> list[tuple[str, str, Predicate]]:
+    out: list[tuple[str, str, Predicate]] = []
     for group in groups:
         for i, existing in enumerate(out):
             if existing[:2] == group[:2]:
@@ -76,3 +111,120 @@ def _merge(groups: list[Group]) -> list[Group]:
         else:
             out.append(group)
     return out
+
+
+def holds(predicate: Predicate, key: Any, query: Any) -> bool:
+    """predicate(key, query), False where it raises (the evaluator raises there; the model selects nothing)."""
+    try:
+        return bool(predicate(key, query))
+    except Exception:
+        return False
+
+
+# -- 2. by truth table -----------------------------------------------------------------------------
+State = tuple[bool, ...]
+
+
+class _Table:
+    """The selector as a boolean function of its pairs' states (module docstring, way 2)."""
+
+    def __init__(self, sel: rasp.Selector, graph: Graph, sets: ValueSets) -> None:
+        self.sel, self.graph, self.sets = sel, graph, sets
+        self.label = graph.label(sel)
+        self.atoms = [n for n in rasp.walk(sel) if isinstance(n, rasp.Select)]
+        self.pairs: list[tuple[str, str]] = []
+        for atom in self.atoms:
+            pair = (graph.label(atom.keys), graph.label(atom.queries))
+            if pair not in self.pairs:
+                self.pairs.append(pair)
+        self.pair_of = [self.pairs.index((graph.label(a.keys), graph.label(a.queries))) for a in self.atoms]
+        self.members = [[i for i, p in enumerate(self.pair_of) if p == j] for j in range(len(self.pairs))]
+
+    def fail(self, reason: str) -> Plan:
+        return Plan((), "", ((self.label, reason),))
+
+    def state(self, pair: int, key: Any, query: Any) -> State:
+        return tuple(holds(self.atoms[i].predicate, key, query) for i in self.members[pair])
+
+    def plan(self) -> Plan:
+        if any(isinstance(n, rasp.ConstantSelector) for n in rasp.walk(self.sel)):
+            return self.fail("a ConstantSelector cannot be compiled (its matrix is fixed for one length)")
+        states: list[list[State]] = []
+        for j, (keys, queries) in enumerate(self.pairs):
+            kv, qv = self.sets[keys].values, self.sets[queries].values
+            if kv is None or qv is None or len(kv) * len(qv) * len(self.members[j]) > MAX_PAIRS:
+                return self.fail(f"an OR/NOT across key/query pairs needs the values of {keys!r} and {queries!r}, "
+                                 "which are too many to tabulate")
+            states.append(sorted({self.state(j, k, q) for k in kv for q in qv}))
+        if _product_size(states) > MAX_STATES:
+            return self.fail(f"an OR/NOT across {len(self.pairs)} key/query pairs has more than {MAX_STATES} "
+                             "combinations of their states to tabulate")
+        sat = {combo for combo in itertools.product(*states) if self.truth(combo)}
+        if not sat:  # selects nothing, anywhere
+            keys, queries = self.pairs[0]
+            return Plan((PlannedGroup((keys,), (queries,), lambda k, q: False),), "never selects (by its truth table)")
+        blocks = self.blocks(sat, len(states))
+        groups = []
+        for block in blocks:
+            allowed = {tuple(combo[j] for j in block) for combo in sat}
+            if len(allowed) == _product_size([states[j] for j in block]):
+                continue  # no constraint: every state of the block satisfies
+            groups.append(self.group(block, allowed))
+        if not groups:  # selects everything
+            keys, queries = self.pairs[0]
+            return Plan((PlannedGroup((keys,), (queries,), lambda k, q: True),), "always selects (by its truth table)")
+        joints = [g for g in groups if len(g.keys) > 1 or len(g.queries) > 1]
+        how = f"by its truth table over {len(self.pairs)} key/query pairs: {len(groups)} group(s)"
+        if joints:
+            sides = sorted({"&".join(side) for g in joints for side in (g.keys, g.queries) if len(side) > 1})
+            how += f", joint features of {', '.join(sides)}"
+        return Plan(tuple(groups), how)
+
+    def truth(self, combo: tuple[State, ...]) -> bool:
+        """The selector's value when pair j is in state combo[j]."""
+        values: dict[int, bool] = {}
+        for node in rasp.walk(self.sel):
+            if isinstance(node, rasp.Select):
+                i = self.atoms.index(node)
+                j = self.pair_of[i]
+                values[id(node)] = combo[j][self.members[j].index(i)]
+            elif isinstance(node, rasp.SelectorAnd):
+                values[id(node)] = values[id(node.fst)] and values[id(node.snd)]
+            elif isinstance(node, rasp.SelectorOr):
+                values[id(node)] = values[id(node.fst)] or values[id(node.snd)]
+            elif isinstance(node, rasp.SelectorNot):
+                values[id(node)] = not values[id(node.inner)]
+        return values[id(self.sel)]
+
+    @staticmethod
+    def blocks(sat: set[tuple[State, ...]], n: int) -> list[list[int]]:
+        """Pairs that factor out of the satisfying set on their own, then the rest as one block."""
+        alone, rest = [], list(range(n))
+        for j in range(n):
+            others = [i for i in rest if i != j]
+            mine = {combo[j] for combo in sat}
+            theirs = {tuple(combo[i] for i in others) for combo in sat}
+            if len(mine) * len(theirs) == len({(combo[j], tuple(combo[i] for i in others)) for combo in sat}):
+                alone.append([j])
+                rest = others
+        return alone + ([rest] if rest else [])
+
+    def group(self, block: list[int], allowed: set[tuple[State, ...]]) -> PlannedGroup:
+        keys = tuple(dict.fromkeys(self.pairs[j][0] for j in block))
+        queries = tuple(dict.fromkeys(self.pairs[j][1] for j in block))
+        where = [(keys.index(self.pairs[j][0]), queries.index(self.pairs[j][1])) for j in block]
+        joint_keys, joint_queries = len(keys) > 1, len(queries) > 1
+
+        def predicate(key: Any, query: Any) -> bool:
+            ks = key if joint_keys else (key,)
+            qs = query if joint_queries else (query,)
+            return tuple(self.state(j, ks[a], qs[b]) for j, (a, b) in zip(block, where, strict=True)) in allowed
+
+        return PlannedGroup(keys, queries, predicate)
+
+
+def _product_size(states: list[list[State]]) -> int:
+    size = 1
+    for s in states:
+        size *= len(s)
+    return size

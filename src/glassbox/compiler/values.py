@@ -75,6 +75,8 @@ def _infer_one(node: rasp.SOp, graph: Graph, sets: Mapping[str, ValueSet], vocab
     if isinstance(node, rasp.Aggregate):
         inner = sets[graph.label(node.sop)]
         default = () if node.default is None else (node.default,)
+        if node.reduction != "mean":
+            return _reduced(node, inner, default, graph, n)
         if node.encoding is rasp.Encoding.CATEGORICAL:
             if inner.values is None:
                 return ValueSet(None, True)
@@ -141,6 +143,41 @@ def _means(values: tuple[Any, ...], n: int) -> "dict[int, frozenset[Any]] | None
                 return None
             sums = {s + v for s in sums for v in base}
         out[count] = frozenset(float(s / count) for s in sums)
+        total += len(out[count])
+        if total > 4 * MAX_VALUES:
+            return None
+    return out
+
+
+def _reduced(node: rasp.Aggregate, inner: ValueSet, default: tuple[Any, ...], graph: Graph, n: int) -> ValueSet:
+    """A sum (every sum of 1..n values, per count, as for means) or a max/min (one of the values)."""
+    if node.reduction != "sum":
+        if inner.values is None:
+            return ValueSet(None, True)
+        return _make(inner.values + default, may_be_none=node.default is None or inner.may_be_none)
+    if inner.values is None or not inner.numeric:
+        return ValueSet(None, node.default is None)
+    found = _sums(inner.values, n)
+    if found is None:
+        return ValueSet(None, node.default is None)
+    counts = {0: frozenset(default), **found}
+    made = _make(tuple(set().union(*counts.values())), may_be_none=node.default is None)
+    return dataclasses.replace(made, by_count=(selector_key(node.selector, graph), counts))
+
+
+def _sums(values: tuple[Any, ...], n: int) -> "dict[int, frozenset[Any]] | None":
+    """Per count 1..n, every sum of a multiset of that many `values` (ints stay ints); None if too many."""
+    exact = all(isinstance(v, (int, bool)) for v in values)
+    base: set[Any] = {int(v) if exact else Fraction(v) for v in values}
+    sums: set[Any] = set(base)
+    out: dict[int, frozenset[Any]] = {}
+    total = 0
+    for count in range(1, n + 1):
+        if count > 1:
+            if len(sums) * len(base) > 20 * MAX_VALUES:
+                return None
+            sums = {s + v for s in sums for v in base}
+        out[count] = frozenset(s if exact else float(s) for s in sums)
         total += len(out[count])
         if total > 4 * MAX_VALUES:
             return None

@@ -173,6 +173,22 @@ class CompiledModel:
             return self.module(ids)
         return sparse.forward(plan, self.module, ids)
 
+    def generate(self, prompts: Sequence[Sequence[Any]], max_new_tokens: int,
+                 stop: Any = None) -> list[list[Any]]:
+        """Each prompt followed by its greedily generated tokens; see `glassbox.model.generate.generate`.
+
+        >>> import glassbox as gb
+        >>> from glassbox import rasp
+        >>> prev = rasp.Select(rasp.indices, rasp.Map(lambda i: i - 1, rasp.indices), rasp.Comparison.EQ)
+        >>> repeat2 = rasp.Aggregate(prev, rasp.tokens)  # the token one before: period 2
+        >>> model = gb.compile_rasp_to_model(repeat2, vocab={"a", "b"}, max_seq_len=8, causal=True)
+        >>> model.generate([["a", "b"], ["b", "b"]], max_new_tokens=3)
+        [['a', 'b', 'a', 'b', 'a'], ['b', 'b', 'b', 'b', 'b']]
+        """
+        from glassbox.model.generate import generate
+
+        return generate(self, prompts, max_new_tokens, stop)
+
     @property
     def hook_names(self) -> list[str]:
         """Every hook point's name (`hook_embed`, `blocks.0.attn.hook_pattern`, ...), in module order."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from glassbox import rasp
 from glassbox.programs import library as lib
+from glassbox.programs import paper
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Entry:
         vocab: the default vocabulary (tracr's test vocabulary).
         max_seq_len: the default maximum length.
         example: an input to show in demos.
+        source: "tracr" (tracr's library, which tracr compiles) or "paper" (the RASP paper's and RASP-L's
+            programs: composite selectors across pairs, sum/max/min, next-token programs).
     """
 
     name: str
@@ -31,6 +34,7 @@ class Entry:
     vocab: tuple[Any, ...]
     max_seq_len: int
     example: tuple[Any, ...]
+    source: str = "tracr"
 
 
 def _entries() -> list[Entry]:
@@ -73,7 +77,36 @@ def _entries() -> list[Entry]:
               lambda n: lib.make_nary_sequencemap(lambda x, y, z: x + y - z,
                                                   rasp.tokens, rasp.tokens, rasp.indices),
               (1, 2, 3), 5, (1, 2, 3)),
+        # The RASP paper's and RASP-L's programs: composite selectors, sum/max/min, next-token programs.
+        Entry("stable_sort", "stable sort with ties by the paper's composite tie-break selector",
+              lambda n: paper.make_stable_sort(rasp.tokens, rasp.tokens), nums, 5, (3, 1, 3, 2, 1), "paper"),
+        Entry("mark_first_instance", "True where a token occurs for the first time",
+              lambda n: paper.make_mark_first_instance(), abcd, 5, ("a", "b", "a", "c", "b"), "paper"),
+        Entry("double_histogram", "how many distinct tokens are as frequent as this one",
+              lambda n: paper.make_double_histogram(), abcd, 5, ("a", "a", "b", "c", "c"), "paper"),
+        Entry("sort_by_most_frequent", "tokens by descending frequency, ties in input order (composite)",
+              lambda n: paper.make_sort_by_most_frequent(), nums, 5, (2, 4, 2, 1, 4), "paper"),
+        Entry("dyck1_ptf", "Dyck-1 per prefix: T balanced, P completable, F failed",
+              lambda n: paper.make_dyck_ptf(1), ("(", ")"), 5, ("(", "(", ")", ")", ")"), "paper"),
+        Entry("dyck2_ptf", "Dyck-2 ('()', '[]') per prefix: T balanced, P completable, F failed",
+              lambda n: paper.make_dyck_ptf(2), ("(", ")", "[", "]"), 5, ("(", "[", "]", ")", "]"), "paper"),
+        Entry("long_addition", "next token of a + b (digits least significant first; use generate)",
+              lambda n: paper.make_long_addition(addition_digits(n)), (*range(10), "+", "="), 9,
+              (7, 5, "+", 5, 9, "="), "paper"),
+        Entry("count_to", "next token counting from a to b after the prompt [a, b] (use generate)",
+              lambda n: paper.make_count_to(), tuple(range(10)), 10, (2, 5), "paper"),
+        Entry("mode", "the most frequent token (smallest on ties), by a max Aggregate",
+              lambda n: paper.make_mode(), nums, 5, (3, 1, 3, 1, 2), "paper"),
+        Entry("running_max", "the largest token so far (max Aggregate)",
+              lambda n: paper.make_running_max(), nums, 5, (1, 3, 2, 4, 1), "paper"),
+        Entry("running_sum", "the sum of the tokens so far (sum Aggregate)",
+              lambda n: paper.make_running_sum(), (0, 1, 2, 3), 5, (1, 3, 2, 0, 3), "paper"),
     ]
+
+
+def addition_digits(max_seq_len: int) -> int:
+    """The digits per operand of the catalog's long_addition at a length: prompt 2D + 2 and D + 1 sum digits."""
+    return max(1, (max_seq_len - 3) // 3)
 
 
 LIBRARY: dict[str, Entry] = {entry.name: entry for entry in _entries()}

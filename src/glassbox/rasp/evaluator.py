@@ -186,6 +186,8 @@ def _aggregate(node: sops.Aggregate, selected: np.ndarray, values: list[Any], la
         chosen = [values[k] for k in np.flatnonzero(row)]
         if not chosen:
             out.append(node.default)
+        elif node.reduction != "mean":
+            out.append(_reduce(node, chosen, label, q, numerical))
         elif numerical:
             bad = [v for v in chosen if not core.is_number(v)]
             if bad:
@@ -204,6 +206,23 @@ def _aggregate(node: sops.Aggregate, selected: np.ndarray, values: list[Any], la
                 )
             out.append(chosen[0])
     return out
+
+
+def _reduce(node: sops.Aggregate, chosen: list[Any], label: str, q: int, numerical: bool) -> Any:
+    """The sum, max or min of the selected values (not empty)."""
+    if node.reduction == "sum" or numerical:
+        bad = [v for v in chosen if not core.is_number(v)]
+        if bad:
+            raise EvaluationError(f"Aggregate {label!r} ({node.reduction}) at position {q}: cannot "
+                                  f"{'add' if node.reduction == 'sum' else 'compare'} the non-numeric or "
+                                  f"non-finite values {bad[:4]!r}")
+    if node.reduction == "sum":
+        return sum(chosen)
+    try:
+        return max(chosen) if node.reduction == "max" else min(chosen)
+    except TypeError as exc:
+        raise EvaluationError(f"Aggregate {label!r} ({node.reduction}) at position {q}: the selected values "
+                              f"{_distinct(chosen)[:4]!r} cannot be ordered ({exc})") from exc
 
 
 def _distinct(values: list[Any]) -> list[Any]:

@@ -172,32 +172,41 @@ class SelectorWidth(SOp):
         return (self.selector,)
 
 
-class Aggregate(SOp):
-    """Per query position, the mean of the selected values of `sop`; `default` if none selected.
+REDUCTIONS = ("mean", "sum", "max", "min")
 
-    A categorical Aggregate must select a single value (possibly at several positions);
-    a numerical one averages any real values.
+
+class Aggregate(SOp):
+    """Per query position, a reduction of the selected values of `sop`; `default` if none selected.
+
+    `reduction="mean"` (tracr's Aggregate): a categorical Aggregate must select a single value
+    (possibly at several positions); a numerical one averages any real values. `"sum"` adds the
+    selected numbers; `"max"` and `"min"` pick the largest or smallest selected value (any
+    ordered values, categorical or numerical).
 
     >>> from glassbox.rasp.selectors import Select, Comparison
     >>> sel = Select(indices, indices, Comparison.LEQ)
     >>> core.numerical(Aggregate(sel, tokens, default=0))([1, 0, 0, 1])
     [1.0, 0.5, 0.3333333333333333, 0.5]
+    >>> Aggregate(sel, tokens, reduction="sum")([1, 0, 2, 1]), Aggregate(sel, tokens, reduction="max")([1, 0, 2, 1])
+    ([1, 1, 3, 4], [1, 1, 2, 2])
     """
 
     base_name = "aggregate"
 
-    def __init__(self, selector: Selector, sop: SOp, default: Any = None) -> None:
+    def __init__(self, selector: Selector, sop: SOp, default: Any = None, reduction: str = "mean") -> None:
         super().__init__()
-        core.require_selector(selector, "Aggregate(selector, sop, default)", "selector", 1)
-        core.require_sop(sop, "Aggregate(selector, sop, default)", "sop", 2)
+        where = "Aggregate(selector, sop, default, reduction)"
+        core.require_selector(selector, where, "selector", 1)
+        core.require_sop(sop, where, "sop", 2)
         if isinstance(default, core.RASPExpr):
-            raise RaspError(
-                "Aggregate(selector, sop, default): argument 3 (default) must be a value, "
-                f"got {core.describe(default)}"
-            )
+            raise RaspError(f"{where}: argument 3 (default) must be a value, got {core.describe(default)}")
+        if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+            raise RaspError(f"{where}: argument 4 (reduction) must be one of {', '.join(map(repr, REDUCTIONS))}, "
+                            f"got {core.describe(reduction)}")
         self.selector = selector
         self.sop = sop
         self.default = default
+        self.reduction = reduction
 
     @property
     def children(self) -> tuple[Selector, SOp]:

@@ -54,9 +54,16 @@ def score_form(
     residual: bases.Space,
     bos: Direction,
     one: Direction,
+    key_bias: "Feature | None" = None,
 ) -> np.ndarray:
-    """The [d_model, d_model] W_QK (query rows, key columns) of a selector, BOS terms included."""
+    """The [d_model, d_model] W_QK (query rows, key columns) of a selector, BOS terms included.
+
+    `key_bias` adds a score that depends on the key alone (read through the query's `one`): the
+    value ranks of a max/min Aggregate (see `rank_scores`).
+    """
     w = np.zeros((len(residual), len(residual)))
+    for kd, kv in (key_bias or {}).items():
+        w[residual.index(one), residual.index(kd)] += kv
     for group in groups:
         for q_value, q_feat in group.queries.items():
             for k_value, k_feat in group.keys.items():
@@ -68,6 +75,24 @@ def score_form(
     w[residual.index(one), residual.index(bos)] += bos_score
     w[residual.index(bos), residual.index(bos)] += bos_score + 2 * sharpness * max(len(groups), 1)
     return w
+
+
+def rank_scores(max_seq_len: int, tolerance: float, n_groups: int, n_values: int) -> tuple[float, float, float]:
+    """(rank step r, selector sharpness c, BOS score) of a max/min head, from the derived margin.
+
+    The score of a key is c·(groups it satisfies) + r·rank(its value), ranks 0..m-1 (m values, the
+    best last). With c = (m + 1)·r and the BOS score k·c - r (k groups):
+
+      * the best selected keys beat every other selected key and BOS by at least r,
+      * and every unselected key (at most (k-1)·c + (m-1)·r = k·c - 2r) by at least 2r;
+      * with nothing selected, BOS beats every key by at least r.
+
+    So the weight off the intended keys is below (N+1)·e^{-r}, and r = log((N+1)/tolerance) puts it
+    below `tolerance`.
+    """
+    r = math.log((max_seq_len + 1) / tolerance)
+    c = (n_values + 1) * r
+    return r, c, n_groups * c - r
 
 
 def _holds(predicate: Callable[[Any, Any], bool], key: Any, query: Any) -> bool:

@@ -10,6 +10,7 @@ A zero (None) input switches every unit of its row off, so None passes through. 
 Maps need no MLP at all: they are linear in the one-hot input and are read "virtually".
 """
 
+import itertools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,4 +37,20 @@ def sequence_map(
             out = table(a, b)
             if out:
                 neurons.append(Neuron(bases.add((1, feat_a), (1, feat_b), (-1, {one(): 1.0})), out))
+    return neurons
+
+
+def joint(features: "list[Mapping[Any, Feature]]", out: Callable[[tuple[Any, ...]], Feature]) -> list[Neuron]:
+    """Neurons writing `out(values)` for each tuple of one-hot inputs (a joint feature):
+
+        hidden_t = ReLU(Σ_i x_i[t_i] - (n - 1))     (1 iff every input holds its value t_i, else 0)
+    """
+    neurons = []
+    n = len(features)
+    for combo in itertools.product(*(list(f.items()) for f in features)):
+        values = tuple(v for v, _ in combo)
+        target = out(values)
+        if target:
+            w_in = bases.add(*((1, f) for _, f in combo), (-(n - 1), {one(): 1.0}))
+            neurons.append(Neuron(w_in, target))
     return neurons
