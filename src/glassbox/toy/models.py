@@ -156,11 +156,10 @@ def build_model(cfg: ModelConfig, n_instances: int, generator: torch.Generator, 
     n, m = cfg.n_features, cfg.d_hidden
     W = xavier(n_instances, m, n, cfg.init, generator, device) * cfg.init_scale
     b = torch.full((n_instances, n), cfg.bias_init, device=device)
+    W2 = None
     if cfg.kind == "absolute_value":
         W2 = xavier(n_instances, n, m, cfg.init, generator, device) * cfg.init_scale
-        return AbsValueModel(W, W2, b)
-    cls = {"relu_output": ReluOutputModel, "linear": LinearModel, "hidden_relu": HiddenReluModel}
-    return cls[cfg.kind](W, b)
+    return from_weights(cfg.kind, W, b, W2)
 
 
 def select(model: ToyModel, index: Tensor) -> ToyModel:
@@ -175,3 +174,22 @@ def select(model: ToyModel, index: Tensor) -> ToyModel:
     """
     params = [p.detach()[index].clone() for p in model.parameters()]
     return type(model)(*params)
+
+
+def from_weights(kind: str, W: Tensor, b_final: Tensor, W2: Tensor | None = None) -> ToyModel:
+    """A model of `kind` holding the given parameters (e.g. weights read back from results.json).
+
+    Args:
+        kind: a `ModelConfig.kind`.
+        W: `[inst, d_hidden, feats]` (W1 for the absolute-value model).
+        b_final: `[inst, feats]`.
+        W2: `[inst, feats, d_hidden]`, the absolute-value model's decoder.
+
+    Returns:
+        The model.
+    """
+    if kind == "absolute_value":
+        assert W2 is not None, "the absolute-value model needs W2"
+        return AbsValueModel(W, W2, b_final)
+    cls = {"relu_output": ReluOutputModel, "linear": LinearModel, "hidden_relu": HiddenReluModel}
+    return cls[kind](W, b_final)
