@@ -122,8 +122,7 @@ class RunConfig(Config):
 def _problems(run: RunConfig) -> list[str]:
     """Every invalid or inconsistent value in `run` (empty when valid)."""
     m, d, t = run.model, run.data, run.train
-    out = []
-    choices = [
+    out = config_base.not_in([
         ("model.kind", m.kind, MODEL_KINDS),
         ("model.init", m.init, INITS),
         ("data.target", d.target, TARGETS),
@@ -131,9 +130,8 @@ def _problems(run: RunConfig) -> list[str]:
         ("train.feature_reduction", t.feature_reduction, REDUCTIONS),
         ("train.device", t.device, DEVICES),
         ("train.gradients", t.gradients, GRADIENTS),
-    ]
-    out += [f"{name}={value!r} is not one of {opts}" for name, value, opts in choices if value not in opts]
-    positive = [
+    ])  # fmt: skip
+    out += config_base.below(1, [
         ("model.n_features", m.n_features),
         ("model.d_hidden", m.d_hidden),
         ("train.steps", t.steps),
@@ -142,10 +140,9 @@ def _problems(run: RunConfig) -> list[str]:
         ("train.eval_batch_size", t.eval_batch_size),
         ("train.log_every", t.log_every),
         ("data.set_size", d.set_size),
-    ]
-    out += [f"{name}={value} must be a positive integer" for name, value in positive if value < 1]
-    if t.threads < 0:
-        out.append(f"train.threads={t.threads} must be >= 0")
+    ])  # fmt: skip
+    out += config_base.below(0, [("train.threads", t.threads), ("data.correlated_sets", d.correlated_sets),
+                                 ("data.anticorrelated_sets", d.anticorrelated_sets)])  # fmt: skip
     if m.init_scale <= 0:
         out.append(f"model.init_scale={m.init_scale} must be > 0")
     if t.lr <= 0 or t.eps <= 0 or not (0 <= t.beta1 < 1 and 0 <= t.beta2 < 1):
@@ -156,8 +153,6 @@ def _problems(run: RunConfig) -> list[str]:
         out.append(f"train.warmup_steps={t.warmup_steps} must lie in [0, steps={t.steps}]")
     if d.value_low >= d.value_high:
         out.append(f"data: value_low={d.value_low} must be below value_high={d.value_high}")
-    if min(d.correlated_sets, d.anticorrelated_sets) < 0:
-        out.append("data: correlated_sets and anticorrelated_sets must be >= 0")
     grouped = (d.correlated_sets + d.anticorrelated_sets) * d.set_size
     if grouped > m.n_features:
         out.append(f"data: {grouped} features in correlated/anticorrelated sets > n_features")

@@ -98,6 +98,16 @@ def coerce(tp: Any, value: Any, path: str) -> Any:
     raise ConfigError(f"{path}={value!r} is not {'an' if _type_name(tp)[0] in 'aeiou' else 'a'} {_type_name(tp)}")
 
 
+def not_in(choices: Iterable[tuple[str, Any, Sequence[Any]]]) -> list[str]:
+    """`name=value is not one of ...` for every (name, value, options) whose value is not an option."""
+    return [f"{name}={value!r} is not one of {tuple(opts)}" for name, value, opts in choices if value not in opts]
+
+
+def below(minimum: int, values: Iterable[tuple[str, int]]) -> list[str]:
+    """`name=value must be >= minimum` for every (name, value) below `minimum`."""
+    return [f"{name}={value} must be >= {minimum}" for name, value in values if value < minimum]
+
+
 def check(what: str, problems: Sequence[str]) -> None:
     """Raise one ConfigError listing every problem on one line (nothing when there is none)."""
     if problems:

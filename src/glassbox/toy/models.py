@@ -14,7 +14,6 @@ column `W[k, :, i]` is feature i's direction in instance k.
 ((3, 2, 5), (3, 8, 5))
 """
 
-import math
 from typing import final
 
 import torch
@@ -22,6 +21,7 @@ from jaxtyping import Float
 from torch import Tensor, nn
 
 from glassbox.toy.config import ModelConfig
+from glassbox.toy.init import xavier as xavier
 
 
 def _decode(
@@ -116,29 +116,6 @@ class AbsValueModel(ToyModel):
 
     def forward(self, x: Float[Tensor, "inst batch feats"]) -> Float[Tensor, "inst batch feats"]:
         return torch.relu(_decode(self.b_final, self.W2, self.hidden(x)))
-
-
-def xavier(
-    n_instances: int, fan_out: int, fan_in: int, init: str, generator: torch.Generator, device: str
-) -> Float[Tensor, "inst fan_out fan_in"]:
-    """Per-instance Xavier (Glorot) initialization, std = √(2 / (fan_in + fan_out)).
-
-    Args:
-        n_instances: leading axis size.
-        fan_out, fan_in: matrix shape of one instance.
-        init: "xavier_normal" or "xavier_uniform".
-        generator: random source on `device`.
-        device: where to build the tensor.
-
-    Returns:
-        Independent Xavier matrices, one per instance.
-    """
-    std = math.sqrt(2.0 / (fan_in + fan_out))
-    shape = (n_instances, fan_out, fan_in)
-    if init == "xavier_uniform":
-        bound = math.sqrt(3.0) * std
-        return (torch.rand(shape, generator=generator, device=device) * 2 - 1) * bound
-    return torch.randn(shape, generator=generator, device=device) * std
 
 
 def build_model(cfg: ModelConfig, n_instances: int, generator: torch.Generator, device: str = "cpu") -> ToyModel:

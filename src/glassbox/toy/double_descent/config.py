@@ -41,15 +41,10 @@ class DataConfig(Config):
 
     def problems(self) -> "list[str]":
         """Every invalid value, as readable strings (empty when the config is valid)."""
-        out = []
-        if self.n_features < 1:
-            out.append(f"n_features must be >= 1, got {self.n_features}")
+        out = config_base.not_in([("zero_points", self.zero_points, ZERO_POINTS)])
+        out += config_base.below(1, [(f, getattr(self, f)) for f in ("n_features", "test_samples", "infinite_batch")])
         if not 0.0 <= self.sparsity < 1.0:
-            out.append(f"sparsity must be in [0, 1), got {self.sparsity}")
-        if self.zero_points not in ZERO_POINTS:
-            out.append(f"zero_points must be one of {ZERO_POINTS}, got {self.zero_points!r}")
-        if self.test_samples < 1 or self.infinite_batch < 1:
-            out.append("test_samples and infinite_batch must be >= 1")
+            out.append(f"sparsity={self.sparsity} must lie in [0, 1)")
         return out
 
 
@@ -77,19 +72,11 @@ class TrainConfig(Config):
 
     def problems(self) -> "list[str]":
         """Every invalid value, as readable strings (empty when the config is valid)."""
-        out = []
-        if self.steps < 1:
-            out.append(f"steps must be >= 1, got {self.steps}")
+        out = config_base.not_in([("schedule", self.schedule, SCHEDULES), ("init", self.init, INITS)])
+        out += config_base.below(1, [("steps", self.steps), ("restarts", self.restarts)])
+        out += [f"{name}={v} must be > 0" for name, v in (("lr", self.lr), ("eps", self.eps)) if v <= 0]
         if not 0.0 <= self.warmup_frac < 1.0:
-            out.append(f"warmup_frac must be in [0, 1), got {self.warmup_frac}")
-        if self.schedule not in SCHEDULES:
-            out.append(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if self.init not in INITS:
-            out.append(f"init must be one of {INITS}, got {self.init!r}")
-        if self.restarts < 1:
-            out.append(f"restarts must be >= 1, got {self.restarts}")
-        if self.lr <= 0 or self.eps <= 0:
-            out.append(f"lr and eps must be > 0, got {self.lr} and {self.eps}")
+            out.append(f"warmup_frac={self.warmup_frac} must lie in [0, 1)")
         return out
 
 
@@ -111,15 +98,10 @@ class ComputeConfig(Config):
 
     def problems(self) -> "list[str]":
         """Every invalid value, as readable strings (empty when the config is valid)."""
-        out = []
-        if self.backend not in BACKENDS:
-            out.append(f"backend must be one of {BACKENDS}, got {self.backend!r}")
-        if self.device not in DEVICES:
-            out.append(f"device must be one of {DEVICES}, got {self.device!r}")
-        if self.dtype not in DTYPES:
-            out.append(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
-        if self.chunk_size < 0 or self.threads < 0:
-            out.append("chunk_size and threads must be >= 0")
+        out = config_base.not_in(
+            [("backend", self.backend, BACKENDS), ("device", self.device, DEVICES), ("dtype", self.dtype, DTYPES)]
+        )
+        out += config_base.below(0, [("chunk_size", self.chunk_size), ("threads", self.threads)])
         if self.device == "cuda" and self.backend in ("c", "numpy"):
             out.append(f"backend {self.backend!r} runs on the CPU only; use torch for cuda")
         return out
@@ -149,12 +131,10 @@ class ExperimentConfig(Config):
                 problems.append(f"sizes: a dataset size must be a positive int or None, got {size!r}")
         if not self.sizes or not self.seeds or not self.d_hidden:
             problems.append("sizes, seeds and d_hidden must each be non-empty")
-        if any(m < 1 for m in self.d_hidden):
-            problems.append(f"d_hidden values must be >= 1, got {self.d_hidden}")
+        problems += config_base.below(1, [(f"d_hidden[{i}]", m) for i, m in enumerate(self.d_hidden)])
+        problems += config_base.below(1, [("max_points_reported", self.max_points_reported)])
         if any(not 0 <= s < 2**63 for s in self.seeds):
             problems.append(f"seeds must be whole numbers in [0, 2**63), got {self.seeds}")
-        if self.max_points_reported < 1:
-            problems.append(f"max_points_reported must be >= 1, got {self.max_points_reported}")
         config_base.check(f"double-descent config {self.name!r}", problems)
 
     def with_compute(self, **changes: Any) -> "ExperimentConfig":

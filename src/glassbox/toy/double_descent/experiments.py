@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from glassbox.errors import ConfigError
-from glassbox.toy import runner
+from glassbox.toy import init, runner
 from glassbox.toy.double_descent.config import ExperimentConfig
 from glassbox.toy.double_descent.data import SparseDataset, sample_dataset
 from glassbox.toy.double_descent.metrics import run_metrics
@@ -111,8 +110,7 @@ def run_experiment(
     Raises:
         ConfigError: if `out_dir` already holds a different experiment, or CUDA is missing.
     """
-    if config.compute.device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device 'cuda' was asked for, but torch sees no CUDA device here")
+    init.resolve_device(config.compute.device)
     tests: dict[int, SparseDataset] = {}
 
     def unit(T: "int | None", seed: int, m: int) -> runner.Unit:
