@@ -123,3 +123,23 @@ def test_adamw_matches_torch_optim():
         opt_theirs.step()
     for p, q in zip(ours, theirs, strict=True):
         torch.testing.assert_close(p, q)
+
+
+def test_adamw_on_numpy_arrays_with_a_decay_per_parameter_matches_torch_optim():
+    import numpy as np
+
+    gen = torch.Generator().manual_seed(1)
+    start = [torch.randn(2, 7, generator=gen, dtype=torch.float64), torch.randn(7, generator=gen, dtype=torch.float64)]
+    ours = optim.AdamW([p.numpy().copy() for p in start], (0.9, 0.99), 1e-8, weight_decay=[0.3, 0.0])
+    theirs = [torch.nn.Parameter(p.clone()) for p in start]
+    groups = [{"params": [theirs[0]], "weight_decay": 0.3}, {"params": [theirs[1]], "weight_decay": 0.0}]
+    ref = torch.optim.AdamW(groups, lr=1.0, betas=(0.9, 0.99), eps=1e-8)
+    for step in range(30):
+        grads = [torch.randn(p.shape, generator=gen, dtype=torch.float64) for p in start]
+        lr = 1e-2 * (1 + step % 3)
+        ours.step(lr, [g.numpy() for g in grads])
+        for p, g, group in zip(theirs, grads, ref.param_groups, strict=True):
+            p.grad, group["lr"] = g, lr
+        ref.step()
+    for mine, p in zip(ours.params, theirs, strict=True):
+        np.testing.assert_allclose(mine, p.detach().numpy(), rtol=1e-12, atol=1e-14)

@@ -28,9 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _registrars():
     # Imported lazily so that `glassbox --help` stays fast and a broken verb group
     # cannot stop the others from loading.
-    from glassbox.cli import rasp_cmds, superpose_cmds, toy_cmds
+    from glassbox.cli import fuzz_cmds, rasp_cmds, superpose_cmds, toy_cmds
 
-    return [rasp_cmds.register, superpose_cmds.register, toy_cmds.register]
+    return [rasp_cmds.register, fuzz_cmds.register, superpose_cmds.register, toy_cmds.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,7 @@ Every problem is collected here, never raised one at a time: the pipeline raises
 together before `lower` builds a single weight.
 """
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -39,7 +40,7 @@ def choose(graph: Graph, sets: ValueSets, options: Options) -> Encodings:
     sink = state.by_label[graph.sink_label]
     out_values: "tuple[Any, ...] | None"
     out_features: tuple[Feature, ...]
-    if sink.numerical is not None:
+    if graph.sink.encoding is rasp.Encoding.NUMERICAL and sink.numerical is not None:
         out_values, out_features = None, (sink.numerical,)
     else:
         cat = sink.categorical or {}
@@ -110,13 +111,13 @@ class _Choice:
         self.virtual(node, None if numerical else {}, {} if numerical else None, deps)
 
     def materialise(self, node: rasp.SOp, kind: OpKind, inputs: frozenset[str],
-                    scratch: tuple[Direction, ...] = ()) -> None:
-        label = self.graph.label(node)
+                    scratch: tuple[Direction, ...] = (), label: "str | None" = None) -> None:
+        label = self.graph.label(node) if label is None else label
         if node.encoding is rasp.Encoding.NUMERICAL:
             dirs: tuple[Direction, ...] = (Direction(label),)
             enc = Encoded(None, {dirs[0]: 1.0}, frozenset({label}), Storage.MATERIALISED, kind, dirs, scratch, inputs)
         else:
-            dirs = tuple(Direction(label, v) for v in (self.vs(node).values or ()))
+            dirs = tuple(Direction(label, v) for v in (self.sets[label].values or ()))
             enc = Encoded({d.value: {d: 1.0} for d in dirs}, None, frozenset({label}), Storage.MATERIALISED, kind,
                           dirs, scratch, inputs)
         self.by_label[label] = enc
@@ -143,14 +144,15 @@ class _Choice:
         rule(node)
 
     def source(self, node: rasp.SOp) -> None:
+        # A primitive is one variable whatever its annotation (`tokens` and `numerical(tokens)` share the
+        # label), so its encoding carries both reads: the embedded one-hots, and their number where numeric.
         name = bases.TOKENS if isinstance(node, rasp.TokensType) else bases.INDICES
         table = {v: {Direction(name, v): 1.0} for v in self.vs(node).values or ()}
-        if node.encoding is rasp.Encoding.NUMERICAL:
-            if not self.vs(node).numeric:
-                self.problem(node, f"numerical {name} needs numeric values, got {self.vs(node).values!r}")
-                return self.failed(node)
-            return self.virtual(node, None, bases.add(*((float(v), f) for v, f in table.items())), _EMPTY)
-        self.set(node, Encoded(table, None, _EMPTY, Storage.EMBEDDED))
+        if node.encoding is rasp.Encoding.NUMERICAL and not self.vs(node).numeric:
+            self.problem(node, f"numerical {name} needs numeric values, got {self.vs(node).values!r}")
+            return self.failed(node)
+        scalar = bases.add(*((float(v), f) for v, f in table.items())) if self.vs(node).numeric else None
+        self.set(node, Encoded(table, scalar, _EMPTY, Storage.EMBEDDED))
 
     def full(self, node: rasp.Full) -> None:
         if node.encoding is rasp.Encoding.NUMERICAL:
@@ -291,11 +293,19 @@ class _Choice:
         self.materialise(node, OpKind.WIDTH, deps, scratch=(Direction(label + graph_pass.WIDTH_SCRATCH_SUFFIX),))
 
     def length(self, node: rasp.LengthType) -> None:
+        label = self.graph.label(node)
+        if label in self.by_label:  # `length` and `numerical(length)` are one variable: materialised once
+            return
         if self.options.causal:
             self.problem(node, "length needs every position, which a causal model cannot see")
-        self.selectors[self.graph.label(node)] = ()
-        label = self.graph.label(node)
-        self.materialise(node, OpKind.WIDTH, _EMPTY, scratch=(Direction(label + graph_pass.WIDTH_SCRATCH_SUFFIX),))
+        self.selectors[label] = ()
+        both = any(isinstance(n, rasp.LengthType) and n.encoding is not node.encoding for n in self.graph.nodes)
+        self.materialise(rasp.categorical(node) if both else node, OpKind.WIDTH, _EMPTY,
+                         scratch=(Direction(label + graph_pass.WIDTH_SCRATCH_SUFFIX),), label=label)
+        if both:  # one-hots, read as a number too
+            enc = self.by_label[label]
+            scalar = bases.add(*((float(v), f) for v, f in (enc.categorical or {}).items()))
+            self.by_label[label] = dataclasses.replace(enc, numerical=scalar)
 
     def selector(self, user: "rasp.Aggregate | rasp.SelectorWidth", op: "str | None" = None) -> frozenset[str]:
         """Normalise `user`'s selector into groups (for the op `op`, by default the user's own); returns the

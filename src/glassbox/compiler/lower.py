@@ -91,7 +91,7 @@ class _Builder:
         if value is None:
             return {}
         enc = self.enc(label)
-        if enc.numerical is not None:
+        if enc.categorical is None:  # a numerical op (a categorical one may also be read as a number)
             return {Direction(label): float(value)} if value != 0 else {}
         return {Direction(label, value): 1.0}
 

@@ -10,7 +10,7 @@ from jaxtyping import Float, Int
 from torch import Tensor
 
 from glassbox.errors import InputError
-from glassbox.model import hooks
+from glassbox.model import hooks, sparse
 from glassbox.model.circuit import Site
 from glassbox.model.config import ModelConfig
 from glassbox.model.transformer import Transformer
@@ -28,11 +28,54 @@ NONE_THRESHOLD = 0.5  # a categorical output whose best logit is below this deco
 
 @dataclasses.dataclass(frozen=True)
 class ApplyOutput:
-    """tracr-style result of `apply` on one BOS-prefixed sequence."""
+    """The result of `apply` on one BOS-prefixed sequence: tracr's fields (batch of 1), and the logits.
+
+    Attributes:
+        decoded: the outputs, BOS first (None where a categorical output is empty).
+        unembedded: [1, pos]: per position the argmax output index (categorical) or the value (numerical).
+        layer_outputs: per sub-layer (attention, MLP, attention, ...), what it adds to the residual [1, pos, d_model].
+        residuals: per sub-layer, the residual stream after it [1, pos, d_model].
+        attn_logits: per layer, the attention scores [1, n_heads, pos, pos] (masked keys at -inf).
+        transformer_output: the final residual stream [1, pos, d_model].
+        input_embeddings: token plus position embeddings [1, pos, d_model].
+        logits: the unembedding's output [1, pos, d_vocab_out].
+    """
 
     decoded: list[Any]
-    logits: torch.Tensor
+    unembedded: torch.Tensor
+    layer_outputs: list[torch.Tensor]
     residuals: list[torch.Tensor]
+    attn_logits: list[torch.Tensor]
+    transformer_output: torch.Tensor
+    input_embeddings: torch.Tensor
+    logits: torch.Tensor
+
+
+@dataclasses.dataclass(frozen=True)
+class Encoder:
+    """tracr's `input_encoder` / `output_encoder`: token <-> id maps (None for a numerical output).
+
+    Attributes:
+        encoding_map: value -> id.
+        bos_token, pad_token: the special tokens (None on the output side).
+    """
+
+    encoding_map: Mapping[Any, int]
+    bos_token: Any = None
+    pad_token: Any = None
+
+    @property
+    def decoding_map(self) -> dict[int, Any]:
+        return {i: v for v, i in self.encoding_map.items()}
+
+    def encode(self, inputs: Sequence[Any]) -> list[int]:
+        """Ids of `inputs` (BOS included if the sequence has it)."""
+        return [self.encoding_map[x] for x in inputs]
+
+    def decode(self, encodings: Sequence[int]) -> list[Any]:
+        """Values of `encodings`."""
+        inverse = self.decoding_map
+        return [inverse[i] for i in encodings]
 
 
 class CompiledModel:
@@ -61,6 +104,7 @@ class CompiledModel:
         self.circuit = circuit
         self.program = program
         self.compilation = compilation
+        self._sparse_plan: sparse.SparsePlan | None = None
 
     # -- shape ----------------------------------------------------------------------------------
     @property
@@ -146,12 +190,31 @@ class CompiledModel:
             return inputs
         return self.encode(inputs)
 
-    def run(self, seqs: Sequence[Sequence[Any]]) -> list[list[Any]]:
-        """Outputs for a batch of variable-length sequences (no BOS needed)."""
+    def run(self, seqs: Sequence[Sequence[Any]], sparse_pass: "bool | None" = None) -> list[list[Any]]:
+        """Outputs for a batch of variable-length sequences (no BOS needed).
+
+        Args:
+            sparse_pass: run each head and MLP on the residual slices it reads and writes
+                (`glassbox.model.sparse`: the same outputs, faster on large models). None (the default)
+                chooses by size, and takes the dense module whenever a hook is attached.
+        """
         ids = self.encode(seqs)
         with torch.no_grad():
-            logits = self.module(ids)
+            logits = self._forward(ids, sparse_pass)
         return self.decode(logits, [len(s) for s in seqs])
+
+    def _forward(self, ids: Int[Tensor, "batch pos"], sparse_pass: "bool | None"
+                 ) -> Float[Tensor, "batch pos d_vocab_out"]:
+        if sparse_pass is None and sparse.dense_weights(self.config) < sparse.MIN_DENSE_WEIGHTS:
+            return self.module(ids)  # small: the dense pass is faster, and no plan is worth building
+        if sparse_pass is False or sparse.hooked(self.module):
+            return self.module(ids)
+        plan = self._sparse_plan
+        if plan is None or plan.fingerprint != sparse.fingerprint(self.module):
+            plan = self._sparse_plan = sparse.plan(self.module)  # re-read after any weight edit
+        if sparse_pass is None and not sparse.worthwhile(plan):
+            return self.module(ids)
+        return sparse.forward(plan, self.module, ids)
 
     def generate(self, prompts: Sequence[Sequence[Any]], max_new_tokens: int,
                  stop: Any = None) -> list[list[Any]]:
@@ -214,14 +277,38 @@ class CompiledModel:
         return logits, cache
 
     def apply(self, tokens: Sequence[Any]) -> ApplyOutput:
-        """tracr-compatible: run one sequence that starts with BOS; `.decoded` starts with BOS."""
+        """tracr-compatible: run one sequence that starts with BOS; `.decoded` starts with BOS.
+
+        The other fields are tracr's (`residuals` has one entry per sub-layer); see `ApplyOutput`.
+        """
         tokens = list(tokens)
         if not tokens or tokens[0] != self.bos:
             raise InputError(f"apply() expects the sequence to start with BOS {self.bos!r}, got {tokens[:1]!r}")
         logits, cache = self.run_with_cache([tokens[1:]])
         decoded = [self.bos] + self.decode(logits, [len(tokens) - 1])[0]
-        residuals = [cache[f"blocks.{i}.hook_resid_post"] for i in range(self.config.n_layers)]
-        return ApplyOutput(decoded, logits, residuals)
+        layers = range(self.config.n_layers)
+        sub = [(f"blocks.{i}.hook_attn_out", f"blocks.{i}.hook_resid_mid") for i in layers]
+        sub = [pair for i in layers for pair in (sub[i], (f"blocks.{i}.hook_mlp_out", f"blocks.{i}.hook_resid_post"))]
+        unembedded = logits[..., 0] if self.numerical_output else logits.argmax(dim=-1)
+        final = cache[f"blocks.{self.config.n_layers - 1}.hook_resid_post"] if self.config.n_layers else (
+            cache["hook_embed"] + cache["hook_pos_embed"])
+        return ApplyOutput(
+            decoded=decoded, unembedded=unembedded, layer_outputs=[cache[out] for out, _ in sub],
+            residuals=[cache[res] for _, res in sub],
+            attn_logits=[cache[f"blocks.{i}.attn.hook_attn_scores"] for i in layers], transformer_output=final,
+            input_embeddings=cache["hook_embed"] + cache["hook_pos_embed"], logits=logits)
+
+    @property
+    def input_encoder(self) -> Encoder:
+        """tracr's input encoder: token -> id (BOS and PAD included)."""
+        return Encoder(dict(self.token_ids), self.bos, self.pad)
+
+    @property
+    def output_encoder(self) -> "Encoder | None":
+        """tracr's output encoder: output value -> logit index; None for a numerical output."""
+        if self.output_values is None:
+            return None
+        return Encoder({v: i for i, v in enumerate(self.output_values)})
 
     def run_ir(self, seqs: Sequence[Sequence[Any]]) -> list[list[Any]]:
         """The same outputs computed by the numpy IR (float64), for differential tests."""

@@ -45,12 +45,12 @@ class Attention(nn.Module):
         if self.cfg.attn_scale != 1:
             scores = scores / self.cfg.attn_scale
         scores = self.hook_attn_scores(scores + mask_bias)
-        pattern = self.hook_pattern(_softmax(scores))
+        pattern = self.hook_pattern(softmax(scores))
         z = self.hook_z((pattern @ v.transpose(1, 2)).transpose(1, 2))
         return z.reshape(b, p, h * e) @ self.W_O.reshape(h * e, -1)
 
 
-def _softmax(scores: Float[Tensor, "batch n_heads pos pos"]) -> Float[Tensor, "batch n_heads pos pos"]:
+def softmax(scores: Float[Tensor, "*batch pos pos"]) -> Float[Tensor, "*batch pos pos"]:
     # The textbook stable softmax: on this CPU build it is ~4x faster than torch.softmax for the
     # short rows of compiled models. BOS is never masked, so every row has a finite maximum.
     e = torch.exp(scores - scores.amax(dim=-1, keepdim=True))

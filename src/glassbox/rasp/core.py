@@ -6,13 +6,25 @@ by `glassbox.rasp.graph.labels`, so they depend only on the program itself.
 """
 
 import enum
+import itertools
 import math
 import numbers
-import types
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from glassbox.errors import RaspError
+
+# tracr's type names (tracr/rasp/rasp.py), with its meaning.
+Value = None | int | float | str | bool  # what an SOp holds at one position
+NumericValue = int | float  # what a numerical SOp holds
+SelectorValue = list[list[bool]]  # a selector's value: [query][key]
+VT = TypeVar("VT", bound=Value)
+RASPExprT = TypeVar("RASPExprT", bound="RASPExpr")
+SOpT = TypeVar("SOpT", bound="SOp")
+T = TypeVar("T")
+
+NAME_KEY = "name"
+ENCODING_KEY = "encoding"
 
 
 class Encoding(enum.Enum):
@@ -25,13 +37,51 @@ class Encoding(enum.Enum):
 _E = TypeVar("_E", bound="RASPExpr")  # "the same class as self" (beartype cannot check typing.Self on methods)
 
 
+class Annotator(Protocol):
+    """A default annotation: called with an expression that lacks the key, returns its value."""
+
+    def __call__(self, expr: "RASPExpr") -> Any: ...
+
+
+# Default values of annotation keys, as in tracr: `DEFAULT_ANNOTATORS[key](expr)` is called the
+# first time `expr.annotations[key]` is read without having been set. `name` and `encoding` are
+# registered below; add your own keys here.
+DEFAULT_ANNOTATORS: dict[str, Annotator] = {}
+
+
+class Annotations(Mapping[str, Any]):
+    """An expression's annotations: read-only, with defaults from `DEFAULT_ANNOTATORS` filled in lazily."""
+
+    def __init__(self, expr: "RASPExpr", values: Mapping[str, Any]) -> None:
+        self._expr = expr
+        self._values = dict(values)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._values:
+            if key not in DEFAULT_ANNOTATORS:
+                raise KeyError(f"no annotation {key!r}; set ones: {sorted(self._values)}, "
+                               f"defaults: {sorted(DEFAULT_ANNOTATORS)}")
+            self._values[key] = DEFAULT_ANNOTATORS[key](self._expr)  # called once, as tracr does
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Annotations({self._values!r})"
+
+
 class RASPExpr:
     """Abstract base of every RASP expression (SOps and selectors)."""
 
     base_name: str = "expr"
+    _ids = itertools.count(1)  # tracr's id source (`RASPExpr._ids = itertools.count(1)` resets it)
 
     def __init__(self) -> None:
-        self._annotations: Mapping[str, Any] = types.MappingProxyType({})
+        self._annotations: Mapping[str, Any] = Annotations(self, {})
 
     # -- structure -----------------------------------------------------------------------------
     @property
@@ -45,10 +95,25 @@ class RASPExpr:
         """Read-only mapping of annotations (`name`, `encoding`, user keys)."""
         return self._annotations
 
+    @annotations.setter
+    def annotations(self, annotations: Mapping[str, Any]) -> None:
+        # tracr lets code replace an expression's annotations in place; glassbox's own code never does.
+        self._annotations = Annotations(self, annotations)
+
     @property
     def name(self) -> str:
         """The user-given name, or the class default (`map`, `aggregate`, ...)."""
-        return self._annotations.get("name", self.base_name)
+        return self._annotations[NAME_KEY]
+
+    @property
+    def unique_id(self) -> int:
+        """tracr's per-instance id (a global counter, drawn on first read; copies get their own).
+
+        glassbox never uses it: labels come from the program alone (`label`).
+        """
+        if "_unique_id" not in self.__dict__:
+            self._unique_id = next(RASPExpr._ids)
+        return self._unique_id
 
     @property
     def label(self) -> str:
@@ -60,7 +125,7 @@ class RASPExpr:
     def annotated(self: _E, **annotations: Any) -> _E:
         """Return a copy (a new, distinct node) with `annotations` merged in."""
         clone = self._shallow_copy()
-        clone._annotations = types.MappingProxyType({**self._annotations, **annotations})
+        clone._annotations = Annotations(clone, {**self._annotations, **annotations})
         return clone
 
     def named(self: _E, name: str) -> _E:
@@ -72,6 +137,7 @@ class RASPExpr:
     def _shallow_copy(self: _E) -> _E:
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
+        clone.__dict__.pop("_unique_id", None)  # a copy is a new node (tracr copies the id: two nodes, one label)
         return clone
 
     # -- evaluation ----------------------------------------------------------------------------
@@ -116,7 +182,7 @@ class SOp(RASPExpr):
     @property
     def encoding(self) -> Encoding:
         """The residual encoding (categorical unless annotated numerical)."""
-        return self._annotations.get("encoding", Encoding.CATEGORICAL)
+        return self._annotations[ENCODING_KEY]
 
     # Comparisons with a constant give a Map; with another SOp a SequenceMap.
     def __lt__(self, other: Any) -> "SOp":
@@ -200,6 +266,31 @@ def _binary(
             f"{other.name!r}; use an SOp or a constant"
         )
     return sops.Map(lambda x: f(x, other), sop)
+
+
+def annotate(expr: RASPExprT, **annotations: Any) -> RASPExprT:
+    """tracr's spelling of `expr.annotated(**annotations)`: a copy with `annotations` merged in."""
+    if not isinstance(expr, RASPExpr):
+        raise RaspError(f"annotate(): {describe(expr)} is not a RASP expression")
+    return expr.annotated(**annotations)
+
+
+def default_name(expr: RASPExpr) -> str:
+    """The default `name` annotation: the class's name in snake case (`map`, `select`, ...)."""
+    if not isinstance(expr, RASPExpr):
+        raise NotImplementedError(f"{expr!r} was not given a default name")
+    return expr.base_name
+
+
+def default_encoding(expr: RASPExpr) -> Encoding:
+    """The default `encoding` annotation: categorical, for SOps only."""
+    if not isinstance(expr, SOp):
+        raise TypeError(f"expr {expr!r} is not an SOp")
+    return Encoding.CATEGORICAL
+
+
+DEFAULT_ANNOTATORS[NAME_KEY] = default_name
+DEFAULT_ANNOTATORS[ENCODING_KEY] = default_encoding
 
 
 def get_encoding(expr: RASPExpr) -> Encoding:

@@ -4,7 +4,8 @@ Each distinct node is evaluated once per call (linear in the program's size). Er
 expression (by label), the position in the sequence, and the offending values.
 """
 
-from collections.abc import Mapping, Sequence
+import abc
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,6 @@ from glassbox.rasp import core, graph, selectors, sops
 from glassbox.rasp.core import RASPExpr
 
 SOpValue = list[Any]
-SelectorValue = np.ndarray  # bool [query, key]
 
 
 def evaluate(expr: RASPExpr, xs: Sequence[Any], causal: bool = False) -> Any:
@@ -231,3 +231,84 @@ def _distinct(values: list[Any]) -> list[Any]:
         if not any(v == u for u in out):
             out.append(v)
     return out
+
+
+# -- tracr's evaluator classes ------------------------------------------------------------------
+class RASPEvaluator(abc.ABC):
+    """tracr's base class of evaluators: `evaluate(expr, xs)` gives an SOp's list or a selector's matrix."""
+
+    @abc.abstractmethod
+    def evaluate(self, expr: RASPExpr, xs: Sequence[Any]) -> Any:
+        """Evaluate `expr` on the input `xs`."""
+
+
+class DefaultRASPEvaluator(RASPEvaluator):
+    """tracr's default evaluator, with glassbox's semantics (the same values as `evaluate`).
+
+    It dispatches on the exact type, through `_eval_fn_by_expr_type`, to one `eval_<kind>` method
+    per expression type, so a subclass can override a rule or register a new type (as tracr's
+    `CausalEvaluator` does). Each distinct node is evaluated once per top-level call.
+
+    >>> from glassbox.rasp import sops
+    >>> DefaultRASPEvaluator().evaluate(sops.Map(lambda x: x + 1, sops.tokens), [1, 2])
+    [2, 3]
+    """
+
+    causal = False  # mask every selector to key <= query
+
+    def __init__(self) -> None:
+        self._memo: "dict[int, Any] | None" = None
+        self._eval_fn_by_expr_type: dict[type, Callable[[Any, Sequence[Any]], Any]] = {
+            sops.TokensType: self.eval_tokens,
+            sops.IndicesType: self.eval_indices,
+            sops.LengthType: self.eval_length,
+            sops.LinearSequenceMap: self.eval_sequence_map,
+            sops.SequenceMap: self.eval_sequence_map,
+            sops.Map: self.eval_map,
+            sops.Full: self.eval_full,
+            sops.ConstantSOp: self.eval_constant_sop,
+            sops.SelectorWidth: self.eval_selector_width,
+            sops.Aggregate: self.eval_aggregate,
+            selectors.Select: self.eval_select,
+            selectors.SelectorAnd: self.eval_selector_and,
+            selectors.SelectorOr: self.eval_selector_or,
+            selectors.SelectorNot: self.eval_selector_not,
+            selectors.ConstantSelector: self.eval_constant_selector,
+        }
+
+    def evaluate(self, expr: RASPExpr, xs: Sequence[Any]) -> Any:
+        outer = self._memo is None
+        if outer:
+            self._memo = {}
+        assert self._memo is not None
+        try:
+            if id(expr) not in self._memo:
+                rule = self._eval_fn_by_expr_type.get(type(expr))
+                if rule is None:
+                    raise NotImplementedError(f"evaluation of {expr!r} is not defined")
+                self._memo[id(expr)] = (expr, rule(expr, xs))  # the node is kept so its id stays unique
+            return self._memo[id(expr)][1]
+        finally:
+            if outer:
+                self._memo = None
+
+    def _rule(self, expr: RASPExpr, xs: Sequence[Any]) -> Any:
+        """glassbox's rule for `expr`, on its children's values from `self.evaluate`."""
+        values: dict[int, Any] = {}
+        for child in expr.children:
+            got = self.evaluate(child, xs)
+            if isinstance(child, core.Selector):
+                got = np.array(got, dtype=bool).reshape(len(got), len(got[0]) if got else 0)
+            values[id(child)] = got
+        out = _eval_node(expr, _as_sequence(xs), values, expr.name, self.causal)
+        return out.tolist() if isinstance(out, np.ndarray) else out
+
+    eval_tokens = eval_indices = eval_length = eval_sequence_map = eval_map = eval_full = _rule
+    eval_constant_sop = eval_selector_width = eval_aggregate = eval_select = _rule
+    eval_selector_and = eval_selector_or = eval_selector_not = eval_constant_selector = _rule
+
+
+class CausalEvaluator(DefaultRASPEvaluator):
+    """tracr's causal evaluator: every selector sees only keys at positions up to the query's."""
+
+    causal = True

@@ -18,14 +18,14 @@ class Comparison(enum.Enum):
     True
     """
 
-    EQ = "EQ"
-    LT = "LT"
-    LEQ = "LEQ"
-    GT = "GT"
-    GEQ = "GEQ"
-    NEQ = "NEQ"
-    TRUE = "TRUE"
-    FALSE = "FALSE"
+    EQ = "=="  # the values are tracr's
+    LT = "<"
+    LEQ = "<="
+    GT = ">"
+    GEQ = ">="
+    NEQ = "!="
+    TRUE = "True"
+    FALSE = "False"
 
     def __call__(self, key: Any, query: Any) -> bool:
         if key is None or query is None:
@@ -129,17 +129,22 @@ class SelectorNot(Selector):
         return (self.inner,)
 
 
-def selector_and(fst: Selector, snd: Selector) -> Selector:
-    """tracr-compatible spelling of `fst & snd`."""
+# tracr's `simplify=True` rewrites a combination of Selects over the same keys and queries into one
+# Select at construction; glassbox keeps the combination (same values) and merges it when compiling.
+def selector_and(fst: Selector, snd: Selector, simplify: bool = True) -> Selector:
+    """tracr-compatible spelling of `fst & snd` (`simplify` is accepted; the compiler merges)."""
+    del simplify
     return SelectorAnd(fst, snd)
 
 
-def selector_or(fst: Selector, snd: Selector) -> Selector:
-    """tracr-compatible spelling of `fst | snd`."""
+def selector_or(fst: Selector, snd: Selector, simplify: bool = True) -> Selector:
+    """tracr-compatible spelling of `fst | snd` (`simplify` is accepted; the compiler merges)."""
+    del simplify
     return SelectorOr(fst, snd)
 
 
-def selector_not(inner: Selector) -> Selector:
-    """tracr-compatible spelling of `~inner`."""
+def selector_not(inner: Selector, simplify: bool = True) -> Selector:
+    """tracr-compatible spelling of `~inner` (`simplify` is accepted; the compiler merges)."""
+    del simplify
     return SelectorNot(inner)
 

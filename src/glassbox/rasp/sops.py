@@ -139,6 +139,15 @@ class Full(SOp):
         self.fill = fill
 
 
+def sop_not(sop: SOp) -> SOp:
+    """tracr's spelling of `~sop`: elementwise `not`.
+
+    >>> sop_not(Map(lambda x: x > 1, tokens))([1, 2])
+    [True, False]
+    """
+    return Map(lambda t: not t, sop)
+
+
 class ConstantSOp(SOp):
     """A fixed list of values (for tests); with `check_length` the input must match its length."""
 

@@ -1,5 +1,10 @@
 """Toy models of superposition: config → data → models → train → metrics → plots → experiments.
 
+One lab for two regimes. Shared by both: `config_base` (typed configs, `--set` overrides),
+`init`, `schedules`, `optim` (the one AdamW), `metrics`, `results` (run directories, atomic
+writes) and `runner` (resumable units). Fresh samples every step live here (`data`, `train`,
+`presets`, `lab`); a fixed sparse dataset with its full-batch kernel in `double_descent`.
+
 The public names below are loaded on first use (PEP 562), so importing `glassbox.toy` or a
 torch-free submodule (the CLI's preset lists) does not import torch or matplotlib.
 
@@ -23,7 +28,13 @@ _EXPORTS = {
     "plots": ("glassbox.toy.plots", None),
     "theory": ("glassbox.toy.theory", None),
     "experiments": ("glassbox.toy.experiments", None),
+    "presets": ("glassbox.toy.presets", None),
     "lab": ("glassbox.toy.lab", None),
+    "runner": ("glassbox.toy.runner", None),
+    "results": ("glassbox.toy.results", None),
+    "schedules": ("glassbox.toy.schedules", None),
+    "optim": ("glassbox.toy.optim", None),
+    "init": ("glassbox.toy.init", None),
     "ModelConfig": ("glassbox.toy.config", "ModelConfig"),
     "DataConfig": ("glassbox.toy.config", "DataConfig"),
     "TrainConfig": ("glassbox.toy.config", "TrainConfig"),

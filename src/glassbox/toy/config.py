@@ -14,21 +14,23 @@ True
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from glassbox.errors import ConfigError
+from glassbox.toy import config_base
+from glassbox.toy.config_base import Config
 
 MODEL_KINDS = ("relu_output", "linear", "hidden_relu", "absolute_value")
-INITS = ("xavier_normal", "xavier_uniform")
-SCHEDULES = ("constant", "linear", "cosine", "cosine_quarter")
+INITS = config_base.INITS
+SCHEDULES = config_base.SCHEDULES
 REDUCTIONS = ("sum", "mean")
 TARGETS = ("x", "abs")
-DEVICES = ("cpu", "cuda")
+DEVICES = config_base.DEVICES
 GRADIENTS = ("analytic", "autograd")
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(Config):
     """Which toy model, and its sizes and initialization."""
 
     # relu_output: x' = ReLU(WᵀW x + b) (tied); linear: x' = WᵀW x + b;
@@ -47,7 +49,7 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
-class DataConfig:
+class DataConfig(Config):
     """How synthetic inputs are drawn: a feature is 0 with probability S, else uniform."""
 
     value_low: float = 0.0  # active features are uniform on [value_low, value_high]
@@ -63,13 +65,15 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Config):
     """Optimizer, schedule, loss convention, restarts and seed."""
 
     steps: int = 10_000  # the notebook's value; Henighan et al. use 50k full-batch updates
     batch_size: int = 1024  # fresh samples per step (notebook value)
     lr: float = 1e-3  # peak learning rate (notebook value)
-    weight_decay: float = 0.01  # AdamW, PyTorch's default, applied to W and b as the notebook does
+    # AdamW, PyTorch's default, applied to W and b as the notebook does. Negative values are allowed:
+    # Liu et al. 2025 use weight decay < 0 to push the model into strong superposition.
+    weight_decay: float = 0.01
     beta1: float = 0.9  # Adam betas and eps: unstated in the papers, PyTorch defaults
     beta2: float = 0.999
     eps: float = 1e-8
@@ -93,7 +97,7 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
-class RunConfig:
+class RunConfig(Config):
     """One batched training job: instance i has its own feature probability and importances."""
 
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -107,42 +111,18 @@ class RunConfig:
         # Normalize lists (e.g. from JSON) to tuples so configs stay hashable and comparable.
         object.__setattr__(self, "feature_probability", tuple(map(float, self.feature_probability)))
         object.__setattr__(self, "importance", tuple(tuple(map(float, row)) for row in self.importance))
-        problems = _problems(self)
-        if problems:
-            raise ConfigError(
-                f"invalid toy-model run config {self.label!r}:\n" + "\n".join(f"  - {p}" for p in problems)
-            )
+        config_base.check(f"toy run config {self.label!r}" if self.label else "toy run config", _problems(self))
 
     @property
     def n_instances(self) -> int:
         """Number of independent models trained together (before restarts)."""
         return len(self.feature_probability)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form (tuples become lists)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "RunConfig":
-        """Inverse of `to_dict`; unknown keys raise ConfigError."""
-        try:
-            return cls(
-                model=ModelConfig(**d["model"]),
-                data=DataConfig(**d["data"]),
-                train=TrainConfig(**d["train"]),
-                feature_probability=d["feature_probability"],
-                importance=d["importance"],
-                label=d.get("label", ""),
-            )
-        except (KeyError, TypeError) as exc:
-            raise ConfigError(f"malformed toy-model run config: {exc}") from exc
-
 
 def _problems(run: RunConfig) -> list[str]:
     """Every invalid or inconsistent value in `run` (empty when valid)."""
     m, d, t = run.model, run.data, run.train
-    out = []
-    choices = [
+    out = config_base.not_in([
         ("model.kind", m.kind, MODEL_KINDS),
         ("model.init", m.init, INITS),
         ("data.target", d.target, TARGETS),
@@ -150,9 +130,8 @@ def _problems(run: RunConfig) -> list[str]:
         ("train.feature_reduction", t.feature_reduction, REDUCTIONS),
         ("train.device", t.device, DEVICES),
         ("train.gradients", t.gradients, GRADIENTS),
-    ]
-    out += [f"{name}={value!r} is not one of {opts}" for name, value, opts in choices if value not in opts]
-    positive = [
+    ])  # fmt: skip
+    out += config_base.below(1, [
         ("model.n_features", m.n_features),
         ("model.d_hidden", m.d_hidden),
         ("train.steps", t.steps),
@@ -161,20 +140,19 @@ def _problems(run: RunConfig) -> list[str]:
         ("train.eval_batch_size", t.eval_batch_size),
         ("train.log_every", t.log_every),
         ("data.set_size", d.set_size),
-    ]
-    out += [f"{name}={value} must be a positive integer" for name, value in positive if value < 1]
-    if t.threads < 0:
-        out.append(f"train.threads={t.threads} must be >= 0")
+    ])  # fmt: skip
+    out += config_base.below(0, [("train.threads", t.threads), ("data.correlated_sets", d.correlated_sets),
+                                 ("data.anticorrelated_sets", d.anticorrelated_sets)])  # fmt: skip
     if m.init_scale <= 0:
         out.append(f"model.init_scale={m.init_scale} must be > 0")
-    if t.lr <= 0 or t.weight_decay < 0 or t.eps <= 0 or not (0 <= t.beta1 < 1 and 0 <= t.beta2 < 1):
-        out.append("train: need lr > 0, weight_decay >= 0, eps > 0 and betas in [0, 1)")
+    if t.lr <= 0 or t.eps <= 0 or not (0 <= t.beta1 < 1 and 0 <= t.beta2 < 1):
+        out.append(f"train: need lr > 0 (got {t.lr}), eps > 0 (got {t.eps}) and beta1, beta2 in [0, 1)")
+    if not 0 <= t.seed < 2**63:
+        out.append(f"train.seed={t.seed} must be a whole number in [0, 2**63)")
     if not 0 <= t.warmup_steps <= t.steps:
         out.append(f"train.warmup_steps={t.warmup_steps} must lie in [0, steps={t.steps}]")
     if d.value_low >= d.value_high:
         out.append(f"data: value_low={d.value_low} must be below value_high={d.value_high}")
-    if min(d.correlated_sets, d.anticorrelated_sets) < 0:
-        out.append("data: correlated_sets and anticorrelated_sets must be >= 0")
     grouped = (d.correlated_sets + d.anticorrelated_sets) * d.set_size
     if grouped > m.n_features:
         out.append(f"data: {grouped} features in correlated/anticorrelated sets > n_features")
@@ -194,26 +172,33 @@ def _problems(run: RunConfig) -> list[str]:
 
 
 @dataclass(frozen=True)
-class ExperimentConfig:
+class ExperimentConfig(Config):
     """A preset: a name and the runs it trains (e.g. a ReLU and a linear model side by side)."""
 
-    name: str
-    runs: tuple[RunConfig, ...]
+    name: str = "custom"
+    runs: tuple[RunConfig, ...] = (RunConfig(),)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form."""
-        return {"name": self.name, "runs": [r.to_dict() for r in self.runs]}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ExperimentConfig":
-        """Inverse of `to_dict`."""
-        return cls(name=d["name"], runs=tuple(RunConfig.from_dict(r) for r in d["runs"]))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "runs", tuple(self.runs))
+        config_base.check(f"toy experiment {self.name!r}", [] if self.runs else ["runs: need at least one run"])
 
     def to_json(self) -> str:
         """Indented JSON text."""
         return json.dumps(self.to_dict(), indent=2)
 
-    def with_train(self, **changes: Any) -> "ExperimentConfig":
+    def _assign(self, tree: dict[str, Any], path: str, value: Any) -> None:
+        """`name`, `runs` and `runs[i].field` address the experiment; any other path every run."""
+        known = ["name", "runs", *RunConfig.field_paths()]
+        head, sep, rest = path.partition("].")
+        if path.startswith("runs[") and sep and head[5:].isdigit() and int(head[5:]) < len(tree["runs"]):
+            config_base.assign(tree["runs"][int(head[5:])], rest, value, known, shown=path)
+        elif path in ("name", "runs"):
+            tree[path] = value
+        else:
+            for run in tree["runs"]:
+                config_base.assign(run, path, value, known)
+
+    def with_train(self, **changes: Any) -> Self:
         """Copy with `changes` applied to every run's TrainConfig (e.g. steps, seed, device).
 
         Changing only `steps` rescales `warmup_steps` to the same fraction of training.
@@ -231,5 +216,8 @@ class ExperimentConfig:
             if "steps" in change and "warmup_steps" not in change:
                 # Keep warm-up the same fraction of training when only the length changes.
                 change["warmup_steps"] = r.train.warmup_steps * change["steps"] // r.train.steps
-            runs.append(dataclasses.replace(r, train=dataclasses.replace(r.train, **change)))
+            try:
+                runs.append(dataclasses.replace(r, train=dataclasses.replace(r.train, **change)))
+            except ConfigError as exc:
+                raise ConfigError(f"toy experiment {self.name!r}, runs[{len(runs)}]: {exc}") from None
         return dataclasses.replace(self, runs=tuple(runs))

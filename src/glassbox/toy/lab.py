@@ -1,11 +1,11 @@
-"""Run an experiment end to end: train every run, then write config.json, results.json, figures.
+"""Run a superposition experiment end to end: its runs as resumable units, then results and figures.
 
-`run_experiment` is what `glassbox toy superposition` calls; anything the CLI does, this
-function does too. results.json holds one entry per trained instance (see `instance_record`).
+`run_experiment` is what `glassbox toy superposition` calls; anything the CLI does, this function
+does too. Each run of the config (one batched training job) is a unit of the shared runner, so
+`results.json` is rewritten after every run and an interrupted experiment resumes where it
+stopped. `results.json` holds one entry per trained instance (see `instance_record`).
 """
 
-import json
-import platform
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm import tqdm
 
-from glassbox.errors import ConfigError
-from glassbox.toy import experiments, metrics, models, plots
-from glassbox.toy.config import ExperimentConfig
+from glassbox.toy import experiments, metrics, models, presets, runner
+from glassbox.toy import results as results_io
+from glassbox.toy.config import ExperimentConfig, RunConfig
 from glassbox.toy.train import TrainResult, train
 
 
@@ -38,14 +37,12 @@ class ExperimentOutput:
 
 
 def preset(name: str) -> ExperimentConfig:
-    """The config of preset `name`.
+    """The config of preset `name` (see `glassbox.toy.presets`).
 
     Raises:
         ConfigError: no preset has that name.
     """
-    if name not in experiments.PRESETS:
-        raise ConfigError(f"unknown toy preset {name!r}; choose one of {sorted(experiments.PRESETS)}")
-    return experiments.PRESETS[name]()
+    return presets.preset(name)
 
 
 def _floats(t: torch.Tensor, digits: int = 6) -> Any:
@@ -55,18 +52,20 @@ def _floats(t: torch.Tensor, digits: int = 6) -> Any:
     return [_floats(row, digits) for row in t]
 
 
-def instance_record(result: TrainResult, k: int) -> dict[str, Any]:
-    """The results.json entry of instance `k` of a trained run.
+def instance_record(result: TrainResult, k: int, unit: int = 0) -> dict[str, Any]:
+    """The results.json entry of instance `k` of a trained run (run `unit` of its experiment).
 
-    Keys: run, model, instance, feature_probability (1 − S), sparsity (S), importance,
+    Keys: unit, run, model, instance, feature_probability (1 − S), sparsity (S), importance,
     W (`[d_hidden][feats]`), b, W2 (untied model only), feature_norms,
     feature_dimensionality, interference, dimensions_per_feature, adversarial_vulnerability
-    (tied models only), loss (fresh eval batch), restart_losses.
+    (tied models only), loss (fresh eval batch), restart_losses, history (training loss
+    every `log_every` steps).
     """
     model = result.model
     W = model.W.detach().cpu()[k].double()
     p = result.config.feature_probability[k]  # the exact configured value, not float32
     rec: dict[str, Any] = {
+        "unit": unit,
         "run": result.config.label,
         "model": result.config.model.kind,
         "instance": k,
@@ -81,6 +80,7 @@ def instance_record(result: TrainResult, k: int) -> dict[str, Any]:
         "dimensions_per_feature": round(float(metrics.dimensions_per_feature(W)), 6),
         "loss": float(result.loss[k]),
         "restart_losses": [float(v) for v in result.restart_losses[k]],
+        "history": [float(v) for v in result.history[:, k]],
     }
     if isinstance(model, models.AbsValueModel):
         rec["W2"] = _floats(model.W2.detach().cpu()[k])
@@ -89,66 +89,74 @@ def instance_record(result: TrainResult, k: int) -> dict[str, Any]:
     return rec
 
 
-def run_experiment(exp: ExperimentConfig, out_dir: str | Path, progress: bool = True) -> ExperimentOutput:
-    """Train every run of `exp` and write `config.json`, `results.json` and PNG figures.
+def result_from_records(run: RunConfig, records: Sequence[dict[str, Any]]) -> TrainResult:
+    """A `TrainResult` rebuilt from a run's saved instance records (weights rounded to 1e-6)."""
+    recs = sorted(records, key=lambda r: r["instance"])
+    stack = lambda key: torch.tensor([r[key] for r in recs], dtype=torch.float32)  # noqa: E731
+    W2 = stack("W2") if run.model.kind == "absolute_value" else None
+    return TrainResult(
+        config=run,
+        model=models.from_weights(run.model.kind, stack("W"), stack("b"), W2),
+        loss=stack("loss"),
+        restart_losses=stack("restart_losses"),
+        history=stack("history").T,
+        importance=stack("importance"),
+        feature_probability=torch.tensor(run.feature_probability),
+    )
+
+
+def comparable(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of a saved config that must match to resume: all but where and how fast it runs."""
+    runs = [{**r, "train": {k: v for k, v in r["train"].items() if k not in ("device", "threads")}}
+            for r in config.get("runs", [])]  # fmt: skip
+    return {**config, "runs": runs}
+
+
+def run_experiment(
+    exp: ExperimentConfig, out_dir: str | Path, progress: bool = True, force: bool = False, figures: bool = True
+) -> ExperimentOutput:
+    """Train (or resume) every run of `exp`; write `config.json`, `results.json` and PNG figures.
 
     Args:
-        exp: the experiment (usually `preset(name)`, possibly with `with_train(...)`).
-        out_dir: created if missing; existing files of the same names are replaced.
+        exp: any experiment (a preset from `preset(name)`, changed or not, or your own).
+        out_dir: created if missing; one holding the same experiment is resumed.
         progress: show a tqdm bar over all training steps (on stderr).
+        force: replace another experiment's files in `out_dir` instead of refusing.
+        figures: draw the figures (the preset's own, if `exp.name` has some, and the loss curves).
 
     Returns:
-        The written paths and the trained runs.
+        The written paths and the runs (resumed runs rebuilt from `results.json`).
 
     Raises:
-        ConfigError: unknown preset figures, or the device is unavailable.
+        ConfigError: `out_dir` holds another experiment or is a file, or the device is unavailable.
     """
-    if exp.name not in experiments.FIGURES:
-        raise ConfigError(f"no figures are defined for experiment {exp.name!r}")
+    trained: dict[int, TrainResult] = {}
+    seconds: dict[str, float] = {}
+
+    def unit(i: int, run: RunConfig) -> runner.Unit:
+        def go(step: runner.Progress) -> list[dict[str, Any]]:
+            start = time.perf_counter()
+            trained[i] = result = train(run, on_step=step)
+            seconds[str(i)] = round(time.perf_counter() - start, 3)
+            return [instance_record(result, k, i) for k in range(run.n_instances)]
+
+        return runner.Unit(i, go, run.train.steps, f"{run.label or run.model.kind}: {run.n_instances} inst")
+
+    units = [unit(i, run) for i, run in enumerate(exp.runs)]
+    results = runner.run_units(
+        out_dir, exp.to_dict(), units, key_of=lambda r: r["unit"], records_key="instances",
+        comparable=comparable, force=force, progress=progress, header={"experiment": exp.name},
+    )  # fmt: skip
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    config_path = out / "config.json"
-    config_path.write_text(json.dumps(_config_record(exp), indent=2) + "\n")
-
-    start = time.perf_counter()
-    total = sum(r.train.steps for r in exp.runs)
-    results: list[TrainResult] = []
-    with tqdm(total=total, desc=f"toy {exp.name}", unit="step", disable=not progress) as bar:
-        for run in exp.runs:
-            bar.set_postfix_str(f"{run.label or run.model.kind}: {run.n_instances}x{run.train.restarts} inst")
-            results.append(train(run, on_step=bar.update))
-    seconds = time.perf_counter() - start
-
-    results_path = out / "results.json"
-    results_path.write_text(json.dumps(_results_record(exp, results, seconds)) + "\n")
-    figure_paths = []
-    for stem, fig in experiments.figures(exp.name, results).items():
-        figure_paths.append(plots.save(fig, out / f"{stem}.png"))
-    return ExperimentOutput(config_path, results_path, tuple(figure_paths), tuple(results), seconds)
-
-
-def _config_record(exp: ExperimentConfig) -> dict[str, Any]:
-    return {
-        **exp.to_dict(),
-        "environment": {"torch": torch.__version__, "python": platform.python_version()},
-    }
-
-
-def _results_record(exp: ExperimentConfig, results: Sequence[TrainResult], seconds: float) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "experiment": exp.name,
-        "config": exp.to_dict(),  # repeated here so results.json stands on its own
-        "train_seconds": round(seconds, 3),
-        "instances": [instance_record(r, k) for r in results for k in range(r.config.n_instances)],
-    }
-    if exp.name == "phase-diagram":
-        trained, best = experiments.phase_grids(results[0])
-        record["phase_diagram"] = {
-            "importance_2": list(experiments.PHASE_IMPORTANCE),
-            "density": list(experiments.PHASE_DENSITY),
-            "trained": trained,
-            "closed_form": best,
-            "agreement": sum(a == b for ra, rb in zip(trained, best, strict=True) for a, b in zip(ra, rb, strict=True))
-            / (len(trained) * len(trained[0])),
-        }
-    return record
+    all_results = tuple(
+        trained.get(i) or result_from_records(run, [r for r in results["instances"] if r["unit"] == i])
+        for i, run in enumerate(exp.runs)
+    )
+    results["unit_seconds"] = {**results.get("unit_seconds", {}), **seconds}
+    results["train_seconds"] = round(sum(results["unit_seconds"].values()), 3)
+    results.update(experiments.summary(exp.name, all_results))
+    results_io.write_json(out / results_io.RESULTS, results)
+    paths = runner.write_figures(out, results, experiments.figures(exp.name, all_results)) if figures else []
+    return ExperimentOutput(
+        out / results_io.CONFIG, out / results_io.RESULTS, tuple(paths), all_results, sum(seconds.values())
+    )

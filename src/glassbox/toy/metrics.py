@@ -54,26 +54,33 @@ def overlaps(vectors: Float[Tensor, "*inst k d"]) -> Float[Tensor, "*inst k k"]:
     return _unit(vectors) @ vectors.transpose(-1, -2)
 
 
-def dimensionality(vectors: Float[Tensor, "*inst k d"]) -> Float[Tensor, "*inst k"]:
+def dimensionality(
+    vectors: Float[Tensor, "*inst k d"], among: Float[Tensor, "*inst j d"] | None = None
+) -> Float[Tensor, "*inst k"]:
     """Fractional dimensionality D_i = ‖v_i‖² / Σ_j (v̂_i · v_j)² of each of k vectors.
 
-    The sum runs over all j, i included, so a vector alone in its subspace gets 1 and a
-    regular k-gon in 2 dimensions gets 2/k. Works for feature directions (pass `W.mT`)
-    and for hidden vectors of data points (pass `h` with points as rows).
+    The sum runs over the rows j of `among` (default: `vectors` themselves, i included), so a
+    vector alone in its subspace gets 1 and a regular k-gon in 2 dimensions gets 2/k. Works for
+    feature directions (pass `W.mT`) and for hidden vectors of data points (rows), also when
+    `vectors` is a sample of a larger set `among`. Because Σ_j (v̂_i · v_j)² = v̂_iᵀ M v̂_i with
+    the d × d Gram matrix M = Σ_j v_j v_jᵀ, it costs O(k d²): fine for n = 10,000 features or
+    T = 500,000 points, where a k × k overlap matrix is not.
+
+        D_i = ‖v_i‖⁴ / (v_iᵀ M v_i)
 
     Args:
         vectors: k vectors of dimension d (rows).
+        among: the full set the sum runs over, when `vectors` is a sample of it.
 
     Returns:
         D_i per vector; 0 for a zero vector.
     """
+    full = vectors if among is None else among
+    gram = full.transpose(-1, -2) @ full  # [*inst, d, d]
     squared_norms = vectors.pow(2).sum(-1)
-    denominator = overlaps(vectors).pow(2).sum(-1)
-    return torch.where(
-        denominator > _TINY,
-        squared_norms / denominator.clamp_min(_TINY),
-        torch.zeros_like(squared_norms),
-    )
+    denominator = ((vectors @ gram) * vectors).sum(-1)
+    ok = (squared_norms > _TINY**2) & (denominator > 0)
+    return torch.where(ok, squared_norms.pow(2) / denominator.clamp_min(_TINY**4), torch.zeros_like(squared_norms))
 
 
 def feature_dimensionality(

@@ -14,7 +14,6 @@ column `W[k, :, i]` is feature i's direction in instance k.
 ((3, 2, 5), (3, 8, 5))
 """
 
-import math
 from typing import final
 
 import torch
@@ -22,6 +21,7 @@ from jaxtyping import Float
 from torch import Tensor, nn
 
 from glassbox.toy.config import ModelConfig
+from glassbox.toy.init import xavier as xavier
 
 
 def _decode(
@@ -118,29 +118,6 @@ class AbsValueModel(ToyModel):
         return torch.relu(_decode(self.b_final, self.W2, self.hidden(x)))
 
 
-def xavier(
-    n_instances: int, fan_out: int, fan_in: int, init: str, generator: torch.Generator, device: str
-) -> Float[Tensor, "inst fan_out fan_in"]:
-    """Per-instance Xavier (Glorot) initialization, std = √(2 / (fan_in + fan_out)).
-
-    Args:
-        n_instances: leading axis size.
-        fan_out, fan_in: matrix shape of one instance.
-        init: "xavier_normal" or "xavier_uniform".
-        generator: random source on `device`.
-        device: where to build the tensor.
-
-    Returns:
-        Independent Xavier matrices, one per instance.
-    """
-    std = math.sqrt(2.0 / (fan_in + fan_out))
-    shape = (n_instances, fan_out, fan_in)
-    if init == "xavier_uniform":
-        bound = math.sqrt(3.0) * std
-        return (torch.rand(shape, generator=generator, device=device) * 2 - 1) * bound
-    return torch.randn(shape, generator=generator, device=device) * std
-
-
 def build_model(cfg: ModelConfig, n_instances: int, generator: torch.Generator, device: str = "cpu") -> ToyModel:
     """A freshly initialized model of `cfg.kind` with `n_instances` independent instances.
 
@@ -156,11 +133,10 @@ def build_model(cfg: ModelConfig, n_instances: int, generator: torch.Generator, 
     n, m = cfg.n_features, cfg.d_hidden
     W = xavier(n_instances, m, n, cfg.init, generator, device) * cfg.init_scale
     b = torch.full((n_instances, n), cfg.bias_init, device=device)
+    W2 = None
     if cfg.kind == "absolute_value":
         W2 = xavier(n_instances, n, m, cfg.init, generator, device) * cfg.init_scale
-        return AbsValueModel(W, W2, b)
-    cls = {"relu_output": ReluOutputModel, "linear": LinearModel, "hidden_relu": HiddenReluModel}
-    return cls[cfg.kind](W, b)
+    return from_weights(cfg.kind, W, b, W2)
 
 
 def select(model: ToyModel, index: Tensor) -> ToyModel:
@@ -175,3 +151,22 @@ def select(model: ToyModel, index: Tensor) -> ToyModel:
     """
     params = [p.detach()[index].clone() for p in model.parameters()]
     return type(model)(*params)
+
+
+def from_weights(kind: str, W: Tensor, b_final: Tensor, W2: Tensor | None = None) -> ToyModel:
+    """A model of `kind` holding the given parameters (e.g. weights read back from results.json).
+
+    Args:
+        kind: a `ModelConfig.kind`.
+        W: `[inst, d_hidden, feats]` (W1 for the absolute-value model).
+        b_final: `[inst, feats]`.
+        W2: `[inst, feats, d_hidden]`, the absolute-value model's decoder.
+
+    Returns:
+        The model.
+    """
+    if kind == "absolute_value":
+        assert W2 is not None, "the absolute-value model needs W2"
+        return AbsValueModel(W, W2, b_final)
+    cls = {"relu_output": ReluOutputModel, "linear": LinearModel, "hidden_relu": HiddenReluModel}
+    return cls[kind](W, b_final)

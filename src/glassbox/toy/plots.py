@@ -5,8 +5,8 @@ so they work headless and in threads; `save` writes PNG.
 
 >>> import torch
 >>> fig = features_2d(torch.randn(3, 2, 5), torch.ones(5), ["a", "b", "c"])
->>> len(fig.axes)
-3
+>>> len(fig.axes)   # 3 feature panels, 3 WᵀW panels, the WᵀW colorbar
+7
 """
 
 import math
@@ -16,22 +16,23 @@ from pathlib import Path
 import numpy as np
 from jaxtyping import Float
 from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from torch import Tensor
 
 from glassbox.toy import metrics
+from glassbox.toy import results as results_io
 
 # Simple fractions at which feature dimensionalities cluster (Elhage et al. 2022).
 FRACTIONS = {"1": 1.0, "3/4": 0.75, "2/3": 2 / 3, "1/2": 0.5, "2/5": 0.4, "3/8": 0.375}
 
 
 def save(fig: Figure, path: str | Path) -> Path:
-    """Write `fig` as a PNG at `path` and return the path."""
-    path = Path(path)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    return path
+    """Write `fig` as a PNG at `path` (atomically) and return the path."""
+    return results_io.save_figure(fig, path)
 
 
 def _grid(n: int, cols: int, size: float) -> tuple[Figure, list]:
@@ -43,27 +44,52 @@ def _grid(n: int, cols: int, size: float) -> tuple[Figure, list]:
 
 
 def features_2d(
-    W: Float[Tensor, "inst 2 feats"], importance: Float[Tensor, "*inst feats"], titles: Sequence[str]
+    W: Float[Tensor, "inst 2 feats"],
+    importance: Float[Tensor, "*inst feats"],
+    titles: Sequence[str],
+    b: Float[Tensor, "inst feats"] | None = None,
 ) -> Figure:
-    """Feature directions W_i of m = 2 models as segments from the origin (intro figure).
+    """Feature directions W_i of m = 2 models as segments from the origin, and WᵀW below (intro figure).
 
     Args:
         W: weights with two hidden dimensions.
-        importance: colours the features (viridis: bright = important).
+        importance: colours the features (viridis: bright = important; legend of each feature's I_i).
         titles: one per instance.
+        b: output biases, drawn as a column right of WᵀW when given (as in the paper's figure).
 
     Returns:
-        One panel per instance, axes fixed at ±1.5 as in the official notebook.
+        Two panels per instance (axes fixed at ±1.5 as in the official notebook; WᵀW on a
+        −1…1 colour scale with its colorbar).
     """
-    fig, axes = _grid(W.shape[0], 5, 2.2)
-    imp = importance.expand(W.shape[0], W.shape[-1]).detach().cpu()
-    for ax, w, colours, title in zip(axes, W.detach().cpu(), imp, titles, strict=True):
-        cmap = colormaps["viridis"](Normalize(0, float(colours.max()))(colours.numpy()))
-        for i in range(w.shape[1]):
-            ax.plot([0, w[0, i]], [0, w[1, i]], color=cmap[i], lw=1.5)
-        ax.scatter(w[0], w[1], c=cmap, s=25, zorder=3)
+    n_inst, n = W.shape[0], W.shape[-1]
+    cols = min(5, n_inst)
+    rows = math.ceil(n_inst / cols)
+    fig = Figure(figsize=(2.2 * cols + 1.2, 4.1 * rows + 0.6), layout="constrained")
+    grid = fig.add_gridspec(2 * rows, cols, height_ratios=[1.0, 0.8] * rows)
+    imp = importance.expand(n_inst, n).detach().cpu()
+    norm = Normalize(0, float(imp.max()))
+    W = W.detach().cpu()
+    gram_axes = []
+    for k, (w, title) in enumerate(zip(W, titles, strict=True)):
+        r, c = divmod(k, cols)
+        ax = fig.add_subplot(grid[2 * r, c])
+        colours = colormaps["viridis"](norm(imp[k].numpy()))
+        for i in range(n):
+            ax.plot([0, w[0, i]], [0, w[1, i]], color=colours[i], lw=1.5)
+        ax.scatter(w[0], w[1], c=colours, s=25, zorder=3)
         ax.set(xlim=(-1.5, 1.5), ylim=(-1.5, 1.5), aspect="equal", xticks=[], yticks=[])
         ax.set_title(title, fontsize=9)
+        ax_g = fig.add_subplot(grid[2 * r + 1, c])
+        gram = w.T @ w
+        if b is not None:  # b as one more column, a gap apart
+            gram = np.hstack([gram.numpy(), np.full((n, 1), np.nan), b.detach().cpu()[k].numpy()[:, None]])
+        ax_g.imshow(np.asarray(gram), cmap="RdBu", vmin=-1, vmax=1)
+        ax_g.set(xticks=[], yticks=[], xlabel="WᵀW" + ("  |  b" if b is not None else ""))
+        gram_axes.append(ax_g)
+    fig.colorbar(ScalarMappable(Normalize(-1, 1), "RdBu"), ax=gram_axes, label="WᵀW entry (and b)", shrink=0.8)
+    handles = [Line2D([], [], color=colormaps["viridis"](norm(float(v))), marker="o", label=f"{i}: I = {float(v):.2g}")
+               for i, v in enumerate(imp[0])]  # fmt: skip
+    fig.legend(handles=handles, title="feature: importance", loc="outside lower center", ncol=min(n, 10), fontsize=8)
     return fig
 
 
@@ -72,8 +98,8 @@ def gram_and_norms(
 ) -> Figure:
     """Per instance: WᵀW heatmap, the bias b, and ‖W_i‖ bars coloured by interference.
 
-    Interference Σ_{j≠i}(Ŵ_i·W_j)² is drawn from black (0, orthogonal) to yellow (≥ 1,
-    heavy superposition), as in the paper's sparsity-sweep figure.
+    Interference Σ_{j≠i}(Ŵ_i·W_j)² is drawn from dark (0, orthogonal) to yellow (≥ 1, heavy
+    superposition), as in the paper's sparsity-sweep figure; both colour scales have colorbars.
 
     Args:
         W: weights.
@@ -85,10 +111,11 @@ def gram_and_norms(
     """
     W, b = W.detach().cpu(), b.detach().cpu()
     n_inst, n = W.shape[0], W.shape[-1]
-    fig = Figure(figsize=(7.5, 2.0 * n_inst))
-    grid = fig.add_gridspec(n_inst, 3, width_ratios=[n, 1.2, 2 * n], wspace=0.15)
+    fig = Figure(figsize=(8.5, 2.0 * n_inst + 0.8), layout="constrained")
+    grid = fig.add_gridspec(n_inst, 3, width_ratios=[n, 1.2, 2 * n])
     norms, interference = metrics.feature_norms(W), metrics.interference(W).clamp(max=1)
     cmap = colormaps["plasma"]
+    heat, bars = [], []
     for k in range(n_inst):
         ax = fig.add_subplot(grid[k, 0])
         ax.imshow((W[k].T @ W[k]).numpy(), cmap="RdBu", vmin=-1, vmax=1)
@@ -99,10 +126,16 @@ def gram_and_norms(
         ax_n = fig.add_subplot(grid[k, 2])
         ax_n.barh(range(n), norms[k].numpy(), color=cmap(interference[k].numpy()))
         ax_n.set(xlim=(0, 1.5), ylim=(n - 0.5, -0.5), yticks=[])
+        heat += [ax, ax_b]
+        bars.append(ax_n)
         if k == 0:
             ax.set_title("WᵀW", fontsize=9)
             ax_b.set_title("b", fontsize=9)
-            ax_n.set_title("‖W_i‖ (colour: interference)", fontsize=9)
+            ax_n.set_title("‖W_i‖ per feature i (colour: interference)", fontsize=9)
+    bars[-1].set_xlabel("‖W_i‖")
+    fig.colorbar(ScalarMappable(Normalize(-1, 1), "RdBu"), ax=heat, location="bottom", label="WᵀW entry, b_i")
+    fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), ax=bars, location="bottom",
+                 label="interference Σ_{j≠i} (Ŵ_i·W_j)², clipped at 1")  # fmt: skip
     return fig
 
 
@@ -186,7 +219,8 @@ def neuron_stacks(W: Float[Tensor, "inst d_hidden feats"], titles: Sequence[str]
                 ax.bar(j, v, bottom=up if v >= 0 else down, color=colours[i], width=0.8, edgecolor="white", lw=0.3)
                 up, down = (up + v, down) if v >= 0 else (up, down + v)
         ax.axhline(0, color="black", lw=0.6)
-        ax.set(xticks=range(m), xlabel="neuron", title=title)
+        ax.set(xticks=range(m), xlabel="neuron", ylabel="weight from each feature", title=title)
+    fig.colorbar(ScalarMappable(Normalize(0, n - 1), "viridis"), ax=axes, label="feature index")
     return fig
 
 
@@ -199,17 +233,32 @@ def neuron_weights(W: Float[Tensor, "inst d_hidden feats"], titles: Sequence[str
     for ax, w, title in zip(axes, scaled, titles, strict=True):
         ax.imshow(w.numpy(), cmap="RdBu", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
         ax.set(xlabel="feature", ylabel="neuron", title=title)
+    fig.colorbar(ScalarMappable(Normalize(-1, 1), "RdBu"), ax=axes, label="weight / the neuron's largest |weight|")
     return fig
 
 
-def loss_curves(history: Float[Tensor, "logs inst"], log_every: int, titles: Sequence[str]) -> Figure:
-    """Training loss of every instance (log scale) against step."""
-    fig = Figure(figsize=(6, 3.5))
+def loss_curves(
+    history: Float[Tensor, "logs inst"], log_every: int, titles: Sequence[str], label: str = ""
+) -> Figure:
+    """Training loss of every instance (log scale) against step, the legend beside the axes.
+
+    Args:
+        history: the selected restart's mean training loss every `log_every` steps.
+        log_every: steps between logged values.
+        titles: one per instance (its density); over 12 instances, a colorbar of the index instead.
+        label: the run's label, for the title.
+    """
+    fig = Figure(figsize=(7.5, 3.5), layout="constrained")
     ax = fig.add_subplot()
     steps = np.arange(1, history.shape[0] + 1) * log_every
+    many = len(titles) > 12
+    cmap, norm = colormaps["viridis"], Normalize(0, max(len(titles) - 1, 1))
     for k, title in enumerate(titles):
-        ax.plot(steps, history[:, k].numpy(), lw=1, label=title)
-    ax.set(yscale="log", xlabel="step", ylabel="training loss")
-    if len(titles) <= 12:
-        ax.legend(fontsize=7, ncol=2)
+        ax.plot(steps, history[:, k].numpy(), lw=1, label=title, color=cmap(norm(k)) if many else None)
+    ax.set(yscale="log", xlabel="training step", ylabel="training loss (mean over the batch)")
+    ax.set_title(f"Training loss of each instance{f' ({label})' if label else ''}, best restart", fontsize=10)
+    if many:
+        fig.colorbar(ScalarMappable(norm, cmap), ax=ax, label="instance index")
+    else:
+        ax.legend(fontsize=7, title="instance", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

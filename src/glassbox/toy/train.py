@@ -1,4 +1,4 @@
-"""Training loop: AdamW over all instances at once, lr schedules, best-of-k restarts.
+"""Training loop: AdamW over all instances at once (the shared `optim`, `schedules`), best-of-k restarts.
 
 The loss of instance k is importance-weighted squared error summed over features and
 averaged over the batch; the optimized objective is the sum over instances, so each
@@ -11,7 +11,6 @@ instance receives exactly its own gradient and (AdamW being elementwise) trains 
 ((1, 2, 5), (1,))
 """
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,9 +18,9 @@ import torch
 from jaxtyping import Float
 from torch import Tensor
 
-from glassbox.errors import ConfigError
-from glassbox.toy import backward, data, models, optim
+from glassbox.toy import backward, data, models, optim, schedules
 from glassbox.toy.config import RunConfig, TrainConfig
+from glassbox.toy.init import resolve_device as resolve_device
 
 
 @dataclass(frozen=True)
@@ -44,17 +43,7 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     >>> [round(lr_at(s, cfg), 3) for s in (0, 9, 10, 99)]
     [0.1, 1.0, 1.0, 0.0]
     """
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    span = max(cfg.steps - cfg.warmup_steps - 1, 1)
-    t = min((step - cfg.warmup_steps) / span, 1.0)
-    factor = {
-        "constant": 1.0,
-        "linear": 1.0 - t,
-        "cosine": 0.5 * (1.0 + math.cos(math.pi * t)),
-        "cosine_quarter": math.cos(0.5 * math.pi * t),
-    }[cfg.schedule]
-    return cfg.lr * factor
+    return schedules.lr_at(step, cfg.steps, cfg.lr, cfg.warmup_steps, cfg.schedule)
 
 
 def importance_weighted_loss(
@@ -76,17 +65,6 @@ def importance_weighted_loss(
     """
     per_feature = (target - out).pow(2).mean(1) * importance
     return per_feature.sum(-1) if feature_reduction == "sum" else per_feature.mean(-1)
-
-
-def resolve_device(name: str) -> torch.device:
-    """The torch device for `name`, or a clear error when CUDA was asked for and is absent.
-
-    Raises:
-        ConfigError: `name` is "cuda" and no CUDA device is available.
-    """
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device 'cuda' was requested but no CUDA GPU is available; use --device cpu")
-    return torch.device(name)
 
 
 def train(run: RunConfig, on_step: Callable[[int], None] | None = None) -> TrainResult:

@@ -15,18 +15,19 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from glassbox.errors import ConfigError
+from glassbox.toy import config_base
+from glassbox.toy.config_base import Config
 
-INITS = ("xavier_normal", "xavier_uniform")
-SCHEDULES = ("cosine", "cosine_quarter")
+INITS = config_base.INITS
+SCHEDULES = ("cosine", "cosine_quarter")  # the paper's "cosine decay to zero" (of config_base.SCHEDULES)
 ZERO_POINTS = ("keep", "resample")
 BACKENDS = ("auto", "c", "numpy", "torch")
-DEVICES = ("cpu", "cuda")
+DEVICES = config_base.DEVICES
 DTYPES = ("float32", "float64")
 
 
 @dataclass(frozen=True)
-class DataConfig:
+class DataConfig(Config):
     """The data distribution: feature i is 0 with probability S, else U[0, 1]; rows unit norm."""
 
     n_features: int = 1000  # n; the paper uses 10,000 (Hobbhahn/ARENA reduce it to 1,000)
@@ -40,20 +41,15 @@ class DataConfig:
 
     def problems(self) -> "list[str]":
         """Every invalid value, as readable strings (empty when the config is valid)."""
-        out = []
-        if self.n_features < 1:
-            out.append(f"n_features must be >= 1, got {self.n_features}")
+        out = config_base.not_in([("zero_points", self.zero_points, ZERO_POINTS)])
+        out += config_base.below(1, [(f, getattr(self, f)) for f in ("n_features", "test_samples", "infinite_batch")])
         if not 0.0 <= self.sparsity < 1.0:
-            out.append(f"sparsity must be in [0, 1), got {self.sparsity}")
-        if self.zero_points not in ZERO_POINTS:
-            out.append(f"zero_points must be one of {ZERO_POINTS}, got {self.zero_points!r}")
-        if self.test_samples < 1 or self.infinite_batch < 1:
-            out.append("test_samples and infinite_batch must be >= 1")
+            out.append(f"sparsity={self.sparsity} must lie in [0, 1)")
         return out
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Config):
     """Full-batch AdamW with linear warm-up and cosine decay, and the initialization."""
 
     steps: int = 10_000  # full-batch updates; the paper uses 50,000
@@ -76,24 +72,16 @@ class TrainConfig:
 
     def problems(self) -> "list[str]":
         """Every invalid value, as readable strings (empty when the config is valid)."""
-        out = []
-        if self.steps < 1:
-            out.append(f"steps must be >= 1, got {self.steps}")
+        out = config_base.not_in([("schedule", self.schedule, SCHEDULES), ("init", self.init, INITS)])
+        out += config_base.below(1, [("steps", self.steps), ("restarts", self.restarts)])
+        out += [f"{name}={v} must be > 0" for name, v in (("lr", self.lr), ("eps", self.eps)) if v <= 0]
         if not 0.0 <= self.warmup_frac < 1.0:
-            out.append(f"warmup_frac must be in [0, 1), got {self.warmup_frac}")
-        if self.schedule not in SCHEDULES:
-            out.append(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if self.init not in INITS:
-            out.append(f"init must be one of {INITS}, got {self.init!r}")
-        if self.restarts < 1:
-            out.append(f"restarts must be >= 1, got {self.restarts}")
-        if self.lr <= 0 or self.weight_decay < 0 or self.eps <= 0:
-            out.append("lr and eps must be > 0 and weight_decay >= 0")
+            out.append(f"warmup_frac={self.warmup_frac} must lie in [0, 1)")
         return out
 
 
 @dataclass(frozen=True)
-class ComputeConfig:
+class ComputeConfig(Config):
     """Where and how the full-batch step runs; none of this changes the mathematics."""
 
     # "auto": the compiled C kernel on CPU when a C compiler is found (else numpy), and the
@@ -110,22 +98,17 @@ class ComputeConfig:
 
     def problems(self) -> "list[str]":
         """Every invalid value, as readable strings (empty when the config is valid)."""
-        out = []
-        if self.backend not in BACKENDS:
-            out.append(f"backend must be one of {BACKENDS}, got {self.backend!r}")
-        if self.device not in DEVICES:
-            out.append(f"device must be one of {DEVICES}, got {self.device!r}")
-        if self.dtype not in DTYPES:
-            out.append(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
-        if self.chunk_size < 0 or self.threads < 0:
-            out.append("chunk_size and threads must be >= 0")
+        out = config_base.not_in(
+            [("backend", self.backend, BACKENDS), ("device", self.device, DEVICES), ("dtype", self.dtype, DTYPES)]
+        )
+        out += config_base.below(0, [("chunk_size", self.chunk_size), ("threads", self.threads)])
         if self.device == "cuda" and self.backend in ("c", "numpy"):
             out.append(f"backend {self.backend!r} runs on the CPU only; use torch for cuda")
         return out
 
 
 @dataclass(frozen=True)
-class ExperimentConfig:
+class ExperimentConfig(Config):
     """A sweep over dataset sizes T (None = ∞), dataset seeds and hidden sizes m."""
 
     name: str = "custom"
@@ -140,50 +123,19 @@ class ExperimentConfig:
     max_points_reported: int = 5000
 
     def __post_init__(self) -> None:
-        problems = self.data.problems() + self.train.problems() + self.compute.problems()
+        for name in ("sizes", "seeds", "d_hidden"):  # lists (e.g. from JSON) as tuples
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        problems = [f"{part}.{p}" for part in ("data", "train", "compute") for p in getattr(self, part).problems()]
         for size in self.sizes:
             if size is not None and (not isinstance(size, int) or size < 1):
-                problems.append(f"dataset size must be a positive int or None, got {size!r}")
+                problems.append(f"sizes: a dataset size must be a positive int or None, got {size!r}")
         if not self.sizes or not self.seeds or not self.d_hidden:
             problems.append("sizes, seeds and d_hidden must each be non-empty")
-        if any(m < 1 for m in self.d_hidden):
-            problems.append(f"d_hidden values must be >= 1, got {self.d_hidden}")
-        if problems:
-            raise ConfigError(f"invalid double-descent config {self.name!r}: " + "; ".join(problems))
-
-    def to_dict(self) -> "dict[str, Any]":
-        """Plain JSON-ready dict (tuples become lists)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: "dict[str, Any]") -> "ExperimentConfig":
-        """Inverse of `to_dict`.
-
-        Args:
-            raw: a dict as written by `to_dict` (possibly through JSON).
-
-        Returns:
-            The config.
-
-        Raises:
-            ConfigError: on unknown keys or invalid values.
-        """
-        raw = dict(raw)
-        try:
-            train = dict(raw.pop("train", {}))
-            if "betas" in train:
-                train["betas"] = tuple(train["betas"])
-            return cls(
-                data=DataConfig(**raw.pop("data", {})),
-                train=TrainConfig(**train),
-                compute=ComputeConfig(**raw.pop("compute", {})),
-                sizes=tuple(raw.pop("sizes", ExperimentConfig.sizes)),
-                seeds=tuple(raw.pop("seeds", ExperimentConfig.seeds)),
-                d_hidden=tuple(raw.pop("d_hidden", ExperimentConfig.d_hidden)),
-                **raw,
-            )
-        except TypeError as exc:
-            raise ConfigError(f"bad double-descent config: {exc}") from exc
+        problems += config_base.below(1, [(f"d_hidden[{i}]", m) for i, m in enumerate(self.d_hidden)])
+        problems += config_base.below(1, [("max_points_reported", self.max_points_reported)])
+        if any(not 0 <= s < 2**63 for s in self.seeds):
+            problems.append(f"seeds must be whole numbers in [0, 2**63), got {self.seeds}")
+        config_base.check(f"double-descent config {self.name!r}", problems)
 
     def with_compute(self, **changes: Any) -> "ExperimentConfig":
         """Copy with some `ComputeConfig` fields changed (device, backend, ...)."""

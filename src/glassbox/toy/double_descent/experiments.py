@@ -1,24 +1,21 @@
 """Presets and the resumable sweep over dataset sizes T, seeds and hidden sizes m.
 
-`run_experiment(config, out_dir)` writes `config.json`, then `results.json` after every
-finished run (atomically, so an interrupted sweep loses at most the run in progress), and
-skips runs already in `results.json` when started again on the same directory.
+`run_experiment(config, out_dir)` runs each (T, seed, m) as a unit of the shared runner
+(`glassbox.toy.runner`): `config.json` first, then `results.json` after every finished run
+(atomically, so an interrupted sweep loses at most the run in progress); started again on the
+same directory it skips the runs already in `results.json`.
 
 `PRESETS` and `preset` (in `presets.py`, which does not import torch) are re-exported here.
 """
 
-import json
-import os
-import platform
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
-from glassbox.errors import ConfigError
+from glassbox.toy import init, runner
 from glassbox.toy.double_descent.config import ExperimentConfig
 from glassbox.toy.double_descent.data import SparseDataset, sample_dataset
 from glassbox.toy.double_descent.metrics import run_metrics
@@ -40,12 +37,6 @@ def pending_runs(config: ExperimentConfig, done: "set[tuple]") -> "list[tuple[in
     return [key for key in keys if key not in done]
 
 
-def _write_json(path: Path, payload: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload))
-    os.replace(tmp, path)  # atomic on POSIX: readers see the old or the new file, never half
-
-
 def _round(values: Any) -> Any:
     """Lists of float32-derived numbers with 7 significant digits (float32 precision)."""
     if isinstance(values, list):
@@ -53,20 +44,9 @@ def _round(values: Any) -> Any:
     return float(f"{values:.7g}")
 
 
-def _check_config(path: Path, config: ExperimentConfig) -> None:
-    if not path.exists():
-        return
-    saved = json.loads(path.read_text())
-    ours = config.to_dict()
-    # Where the runs execute (device, backend, threads) does not change what they compute.
-    saved.pop("compute", None)
-    ours.pop("compute", None)
-    if json.loads(json.dumps(ours)) != saved:
-        keys = sorted(k for k in ours if json.loads(json.dumps(ours[k])) != saved.get(k))
-        raise ConfigError(
-            f"{path} holds a different experiment (differs in {keys}); "
-            "resume with the same preset or choose another --out directory"
-        )
+def comparable(config: "dict[str, Any]") -> "dict[str, Any]":
+    """What must match to resume: all but `compute` (device, backend, threads do not change the results)."""
+    return {k: v for k, v in config.items() if k != "compute"}
 
 
 def measure_run(
@@ -113,13 +93,16 @@ def measure_run(
     }
 
 
-def run_experiment(config: ExperimentConfig, out_dir: "str | Path", show_progress: bool = True) -> "dict[str, Any]":
+def run_experiment(
+    config: ExperimentConfig, out_dir: "str | Path", show_progress: bool = True, force: bool = False
+) -> "dict[str, Any]":
     """Run (or resume) every (T, seed, m) of `config`, saving results after each run.
 
     Args:
         config: the experiment.
         out_dir: where config.json and results.json live.
-        show_progress: tqdm bars over runs and over steps.
+        show_progress: a tqdm bar over the steps of all runs.
+        force: replace another experiment's files in `out_dir` instead of refusing.
 
     Returns:
         The results dict (as written to results.json).
@@ -127,44 +110,24 @@ def run_experiment(config: ExperimentConfig, out_dir: "str | Path", show_progres
     Raises:
         ConfigError: if `out_dir` already holds a different experiment, or CUDA is missing.
     """
-    if config.compute.device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device 'cuda' was asked for, but torch sees no CUDA device here")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    _check_config(out / "config.json", config)
-    _write_json(out / "config.json", config.to_dict())
-    results_path = out / "results.json"
-    results: dict[str, Any] = {"runs": []}
-    if results_path.exists():
-        results = json.loads(results_path.read_text())
-    results["environment"] = {
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "device": config.compute.device,
-        "cpu_count": os.cpu_count(),
-    }
-    todo = pending_runs(config, {run_key(r) for r in results["runs"]})
+    init.resolve_device(config.compute.device)
     tests: dict[int, SparseDataset] = {}
-    runs_bar = tqdm(todo, desc=f"{config.name}: runs", disable=not show_progress, unit="run")
-    for T, seed, m in runs_bar:
-        if seed not in tests:
-            rng = np.random.default_rng(seeds_for(seed, None, 0)["test"])
-            tests[seed] = sample_dataset(config.data.test_samples, config.data, rng, config.compute.dtype)
-        runs_bar.set_postfix(T="∞" if T is None else T, seed=seed, m=m)
-        steps_bar = tqdm(
-            total=config.train.steps * config.train.restarts,
-            desc=f"T={'∞' if T is None else T}",
-            leave=False,
-            disable=not show_progress,
-            unit="step",
-        )
-        start = time.perf_counter()
-        entry = measure_run(config, T, seed, m, tests[seed], steps_bar.update)
-        steps_bar.close()
-        entry["seconds_total"] = round(time.perf_counter() - start, 3)
-        results["runs"].append(entry)
-        _write_json(results_path, results)
-    _write_json(results_path, results)
-    return results
+
+    def unit(T: "int | None", seed: int, m: int) -> runner.Unit:
+        def go(progress: runner.Progress) -> "list[dict[str, Any]]":
+            if seed not in tests:
+                rng = np.random.default_rng(seeds_for(seed, None, 0)["test"])
+                tests[seed] = sample_dataset(config.data.test_samples, config.data, rng, config.compute.dtype)
+            start = time.perf_counter()
+            entry = measure_run(config, T, seed, m, tests[seed], progress)
+            entry["seconds_total"] = round(time.perf_counter() - start, 3)
+            return [entry]
+
+        label = f"T={'∞' if T is None else T} seed={seed} m={m}"
+        return runner.Unit((T, seed, m), go, config.train.steps * config.train.restarts, label)
+
+    units = [unit(*key) for key in pending_runs(config, set())]
+    return runner.run_units(
+        out_dir, config.to_dict(), units, key_of=run_key, records_key="runs", comparable=comparable,
+        force=force, progress=show_progress, header={"device": config.compute.device},
+    )  # fmt: skip

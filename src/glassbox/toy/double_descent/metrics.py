@@ -1,11 +1,7 @@
-"""What the double-descent figure measures, at any T: dimensionalities through an m × m Gram.
+"""What the double-descent figure measures, at any T: feature and data-point dimensionalities, norms.
 
-`glassbox.toy.metrics.dimensionality` builds the k × k overlap matrix, which is fine for a
-few hundred vectors but not for n = 10,000 features or T = 500,000 points. Because
-Σ_j (v̂_i · v_j)² = v̂_iᵀ (Σ_j v_j v_jᵀ) v̂_i, the same numbers follow from the m × m matrix
-M = VᵀV in O(k m²):
-
-    D_i = ‖v_i‖⁴ / (v_iᵀ M v_i)
+The dimensionalities are the lab's shared `glassbox.toy.metrics.dimensionality` (through the
+m × m Gram matrix, so n = 10,000 features or T = 500,000 points cost O(k m²)).
 
 >>> import math, torch
 >>> angles = torch.arange(5) * 2 * math.pi / 5
@@ -17,19 +13,17 @@ M = VᵀV in O(k m²):
 from typing import Any
 
 import numpy as np
+import torch
 from jaxtyping import Float
 
+from glassbox.toy import metrics
 from glassbox.toy.double_descent.data import SparseDataset
-
-# Below this squared norm a vector counts as absent and gets dimensionality 0 (as in
-# glassbox.toy.metrics).
-_TINY = 1e-24
 
 
 def dimensionality(
     vectors: Float[np.ndarray, "k d"], among: "Float[np.ndarray, 'j d'] | None" = None
 ) -> Float[np.ndarray, " k"]:
-    """D_i = ‖v_i‖² / Σ_j (v̂_i · v_j)², the sum over the rows of `among` (default: `vectors`).
+    """`glassbox.toy.metrics.dimensionality` on numpy arrays (in float64).
 
     Args:
         vectors: the k vectors to measure (rows).
@@ -38,15 +32,8 @@ def dimensionality(
     Returns:
         D_i per row; 0 for a zero vector.
     """
-    v = np.asarray(vectors, dtype=np.float64)
-    full = v if among is None else np.asarray(among, dtype=np.float64)
-    gram = full.T @ full  # [d, d]
-    sq = (v * v).sum(1)
-    denom = np.einsum("kd,de,ke->k", v, gram, v)
-    out = np.zeros_like(sq)
-    ok = (sq > _TINY) & (denom > 0)
-    out[ok] = sq[ok] ** 2 / denom[ok]
-    return out
+    as_torch = lambda a: torch.from_numpy(np.asarray(a, dtype=np.float64))  # noqa: E731
+    return metrics.dimensionality(as_torch(vectors), None if among is None else as_torch(among)).numpy()
 
 
 def run_metrics(

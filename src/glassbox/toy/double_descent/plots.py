@@ -7,6 +7,7 @@ h_t at chosen T. `figure_norms` draws ‖W‖_F, ‖b‖ and mean vector lengths
 paper's figure 4), `figure_tm` the mean test loss over a T × m grid.
 """
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from glassbox.toy import results as results_io  # noqa: E402
 
 FEATURE_COLOR, DATA_COLOR = "tab:blue", "tab:red"
 PANEL_SIZES = (5, 30, 200, 2000, 50_000, None)  # the paper's bottom row
@@ -106,6 +109,7 @@ def figure_double_descent(results: "dict[str, Any]", path: "str | Path", m: int 
     ax.set_ylim(bottom, top)
     ax.axhline(1.0, ls=":", color="k", lw=1, label="output zeros (loss 1)")
     ax.set_ylabel("test loss (mean over seeds)")
+    ax.set_xlabel("dataset size T")
     _log_axis(ax, sizes, inf_at)
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(f"Memorization and double descent: n = {len(runs[0]['b'])}, m = {m}")
@@ -128,6 +132,7 @@ def figure_double_descent(results: "dict[str, Any]", path: "str | Path", m: int 
     ax.scatter([], [], color=FEATURE_COLOR, label="features W_i")
     ax.scatter([], [], color=DATA_COLOR, label="training points h_t")
     ax.set_ylabel("dimensionality")
+    ax.set_xlabel("dataset size T")
     ax.set_ylim(-0.02, 1.02)
     _log_axis(ax, sizes, inf_at)
     ax.legend(loc="upper right", fontsize=8)
@@ -145,9 +150,7 @@ def figure_double_descent(results: "dict[str, Any]", path: "str | Path", m: int 
             _vectors(ax, np.asarray(r["hidden"]), DATA_COLOR, lines=T is not None and T <= 100)
             if j == 0:
                 ax.set_ylabel("hidden vectors", fontsize=8)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return _save(fig, path)
 
 
 def figure_norms(results: "dict[str, Any]", path: "str | Path", m: int = 2) -> Path:
@@ -177,9 +180,7 @@ def figure_norms(results: "dict[str, Any]", path: "str | Path", m: int = 2) -> P
     ax.set_xlabel("dataset size T")
     ax.legend(fontsize=8)
     ax.set_title(f"Norms against dataset size (m = {m})")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return _save(fig, path)
 
 
 def figure_tm(results: "dict[str, Any]", path: "str | Path") -> Path:
@@ -208,9 +209,14 @@ def figure_tm(results: "dict[str, Any]", path: "str | Path") -> Path:
     ax.set_xlabel("dataset size T")
     ax.set_ylabel("hidden size m")
     fig.colorbar(image, label="mean test loss (1 = output zeros)")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return _save(fig, path)
+
+
+def _save(fig: Any, path: "str | Path") -> Path:
+    try:
+        return results_io.save_figure(fig, path)
+    finally:
+        plt.close(fig)
 
 
 def write_figures(results: "dict[str, Any]", out_dir: "str | Path") -> "list[Path]":
@@ -234,4 +240,9 @@ def write_figures(results: "dict[str, Any]", out_dir: "str | Path") -> "list[Pat
     ]
     if len(ms) > 1:
         paths.append(figure_tm(results, out / "tm_sweep.png"))
+    saved = out / results_io.RESULTS
+    keys = lambda res: [(r["T"], r["seed"], r["d_hidden"]) for r in res["runs"]]  # noqa: E731
+    if saved.exists() and keys(json.loads(saved.read_text())) == keys(results):  # these results' own file
+        results["figures"] = sorted({*results.get("figures", []), *(p.name for p in paths)})
+        results_io.write_json(saved, results)  # lets --force remove exactly these figures later
     return paths

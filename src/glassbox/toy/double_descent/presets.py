@@ -8,10 +8,9 @@ Kept apart from `experiments.py` so that the CLI can list them without importing
 ((200000, 500000, None), 10000)
 """
 
-import dataclasses
 from typing import Any
 
-from glassbox.errors import ConfigError
+from glassbox.toy.config_base import Registry
 from glassbox.toy.double_descent.config import DataConfig, ExperimentConfig, TrainConfig
 
 PAPER_SIZES: tuple[int, ...] = (3, 5, 6, 8, 10, 15, 30, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
@@ -20,7 +19,7 @@ REDUCED = DataConfig(n_features=1000, sparsity=0.99)  # Hobbhahn's and ARENA's s
 QUICK_SIZES = (3, 5, 10, 30, 100, 300, 1000, 3000, 10_000, None)
 TM_HIDDEN = (1, 2, 3, 4, 6, 8)  # the paper's m grid is not given in its text
 
-PRESETS: "dict[str, ExperimentConfig]" = {
+PRESETS: "Registry[ExperimentConfig]" = Registry("double-descent preset", {
     # Henighan et al. 2023, figure 1: ~1.8e15 (point x feature x step) units; GPU only.
     "paper": ExperimentConfig(
         name="paper",
@@ -60,7 +59,7 @@ PRESETS: "dict[str, ExperimentConfig]" = {
         train=TrainConfig(steps=300),
         max_points_reported=50,
     ),
-}
+}.items())
 
 
 def preset(name: str, **compute: Any) -> ExperimentConfig:
@@ -76,9 +75,8 @@ def preset(name: str, **compute: Any) -> ExperimentConfig:
     Raises:
         ConfigError: for an unknown name.
     """
-    if name not in PRESETS:
-        raise ConfigError(f"unknown double-descent preset {name!r}; choose from {sorted(PRESETS)}")
+    config = PRESETS.pick(name)
     changes = {k: v for k, v in compute.items() if v is not None}
     if changes.get("device") == "cuda" and "backend" not in changes:
         changes["backend"] = "auto"
-    return dataclasses.replace(PRESETS[name]).with_compute(**changes)
+    return config.with_compute(**changes)

@@ -2,14 +2,14 @@
 
 Every update uses the whole training set (the step sums gradients over chunks of rows).
 The learning rate rises linearly from 0 to `lr` over the first `warmup_frac` of the steps
-and then decays to 0 along a cosine. T = None means T = ∞: a fresh batch every step.
+and then decays to 0 along a cosine (the shared `schedules`); the optimizer and the Xavier
+init are the lab's shared `optim.AdamW` and `init.xavier`. T = None means T = ∞: a fresh batch every step.
 
 >>> cfg = TrainConfig(steps=101, warmup_frac=0.1)
 >>> [round(lr_at(s, cfg) / cfg.lr, 3) for s in (0, 9, 10, 55, 100)]
 [0.1, 1.0, 1.0, 0.5, 0.0]
 """
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from jaxtyping import Float
 
+from glassbox.toy import init, optim, schedules
 from glassbox.toy.double_descent.config import ComputeConfig, DataConfig, TrainConfig
 from glassbox.toy.double_descent.data import SparseDataset, sample_dataset
 from glassbox.toy.double_descent.step import FullBatchStep, resolve_backend
@@ -27,31 +28,15 @@ Progress = Callable[[int], None]
 
 
 def lr_at(step: int, train: TrainConfig) -> float:
-    """Learning rate of update `step` (0-based).
-
-    Args:
-        step: index of the update, 0 ≤ step < train.steps.
-        train: schedule settings.
-
-    Returns:
-        Linear warm-up reaching `lr` at the last warm-up step, then cosine decay towards 0
-        (`cosine`: 0.5 (1 + cos(π p)); `cosine_quarter`: cos(π p / 2); p goes from 0 at the
-        first decay step to 1 at the last).
-    """
-    warmup = round(train.warmup_frac * train.steps)
-    if step < warmup:
-        return train.lr * (step + 1) / warmup
-    decay = train.steps - warmup
-    progress = (step - warmup) / max(decay - 1, 1)
-    if train.schedule == "cosine":
-        return train.lr * 0.5 * (1.0 + math.cos(math.pi * progress))
-    return train.lr * math.cos(0.5 * math.pi * progress)
+    """Learning rate of update `step` (0-based): `glassbox.toy.schedules.lr_at` with warm-up over
+    `round(warmup_frac * steps)` steps."""
+    return schedules.lr_at(step, train.steps, train.lr, round(train.warmup_frac * train.steps), train.schedule)
 
 
 def init_params(
     m: int, n: int, train: TrainConfig, seed: int, dtype: str = "float32", device: str = "cpu"
 ) -> "tuple[Float[torch.Tensor, 'd_hidden feats'], Float[torch.Tensor, ' feats']]":
-    """Xavier-initialised W [m, n] (fan_in = n, fan_out = m) and constant b.
+    """Xavier-initialised W [m, n] (fan_in = n, fan_out = m; drawn in float64 on the CPU) and constant b.
 
     Args:
         m: hidden size.
@@ -64,12 +49,7 @@ def init_params(
     Returns:
         (W, b).
     """
-    gen = torch.Generator().manual_seed(seed)
-    W = torch.empty(m, n, dtype=torch.float64)
-    if train.init == "xavier_normal":
-        torch.nn.init.xavier_normal_(W, generator=gen)
-    else:
-        torch.nn.init.xavier_uniform_(W, generator=gen)
+    W = init.xavier(1, m, n, train.init, torch.Generator().manual_seed(seed), dtype=torch.float64)[0]
     b = torch.full((n,), train.bias_init, dtype=torch.float64)
     tdt = getattr(torch, dtype)
     return W.to(device=device, dtype=tdt), b.to(device=device, dtype=tdt)
@@ -114,7 +94,6 @@ def train_model(
     backend = resolve_backend(compute.backend, compute.device, m, compute.dtype)
     W: Any  # a numpy array on the CPU backends, a tensor on torch's
     b: Any
-    opt: NumpyAdamW | TorchAdamW
     W, b = init_params(m, n, train, init_seed, compute.dtype, compute.device)
     decays = [train.weight_decay, train.weight_decay * train.decay_bias]
     on_cpu = backend in ("c", "numpy")
@@ -122,9 +101,7 @@ def train_model(
         # numpy end to end: a small-T step is ~20 us of kernel, so torch's optimizer
         # (~90 us a step) and tensor round trips would dominate it.
         W, b = W.numpy().copy(), b.numpy().copy()
-        opt = NumpyAdamW([W, b], decays, train.betas, train.eps)
-    else:
-        opt = TorchAdamW([W, b], decays, train.betas, train.eps)
+    opt = optim.AdamW([W, b], train.betas, train.eps, decays)
 
     def make_step(points: SparseDataset) -> FullBatchStep:
         return FullBatchStep(
@@ -157,7 +134,7 @@ def train_model(
                 tail_losses.append(float(loss))
         else:
             loss, dW, db = loss_and_grads(fixed)
-        opt.step([dW, db], lr_at(s, train))
+        opt.step(lr_at(s, train), [dW, db])
         done += 1
         if progress is not None and (done == 100 or s == train.steps - 1):
             progress(done)
@@ -167,53 +144,21 @@ def train_model(
     return Trained(as_np(W), as_np(b), final)
 
 
-class NumpyAdamW:
-    """`torch.optim.AdamW`'s update on numpy arrays, in place.
-
-    p ← p (1 - lr λ);  m ← β₁ m + (1-β₁) g;  v ← β₂ v + (1-β₂) g²;
-    p ← p - (lr / (1-β₁ᵗ)) m / (√v / √(1-β₂ᵗ) + ε)
-    """
+class NumpyAdamW(optim.AdamW):
+    """`glassbox.toy.optim.AdamW` with the older `(params, weight_decays, betas, eps)` / `step(grads, lr)` order."""
 
     def __init__(
-        self, params: "list[np.ndarray]", weight_decays: "list[float]", betas: "tuple[float, float]", eps: float
+        self, params: "list[Any]", weight_decays: "list[float]", betas: "tuple[float, float]", eps: float
     ) -> None:
         """Zero moments for each parameter (updated in place by `step`)."""
-        self.params, self.weight_decays, self.betas, self.eps = params, weight_decays, betas, eps
-        self.exp_avg = [np.zeros_like(p) for p in params]
-        self.exp_avg_sq = [np.zeros_like(p) for p in params]
-        self.t = 0
+        super().__init__(params, betas, eps, weight_decays)
 
-    def step(self, grads: "list[np.ndarray]", lr: float) -> None:
+    def step(self, grads: "Any", lr: float) -> None:  # type: ignore[override]
         """One update with learning rate `lr`."""
-        self.t += 1
-        beta1, beta2 = self.betas
-        step_size = lr / (1 - beta1**self.t)
-        bias2_sqrt = math.sqrt(1 - beta2**self.t)
-        for p, g, m, v, wd in zip(self.params, grads, self.exp_avg, self.exp_avg_sq, self.weight_decays, strict=True):
-            p *= 1 - lr * wd
-            m += (1 - beta1) * (g - m)  # torch's lerp
-            v *= beta2
-            v += (1 - beta2) * g * g
-            p -= step_size * m / (np.sqrt(v) / bias2_sqrt + self.eps)
+        super().step(lr, grads)
 
 
-class TorchAdamW:
-    """`torch.optim.AdamW` behind the same `step(grads, lr)` call (used on CUDA)."""
-
-    def __init__(
-        self, params: "list[torch.Tensor]", weight_decays: "list[float]", betas: "tuple[float, float]", eps: float
-    ) -> None:
-        """One parameter group per tensor, each with its own weight decay."""
-        self.params = params
-        groups = [{"params": [p], "weight_decay": wd} for p, wd in zip(params, weight_decays, strict=True)]
-        self.opt = torch.optim.AdamW(groups, lr=1.0, betas=betas, eps=eps)
-
-    def step(self, grads: "list[torch.Tensor]", lr: float) -> None:
-        """One update with learning rate `lr`."""
-        for p, g, group in zip(self.params, grads, self.opt.param_groups, strict=True):
-            p.grad = g
-            group["lr"] = lr
-        self.opt.step()
+TorchAdamW = NumpyAdamW  # the same optimizer updates torch tensors (the CUDA path)
 
 
 @dataclass(frozen=True)
