@@ -162,11 +162,22 @@ def test_program_from_a_file_and_a_module(tmp_path, capsys):
     assert _run(capsys, "run", tmp_path / "m", "1", "2", "1")[1] == "2 1 2\n"  # "1" matched to the int token 1
 
 
+@pytest.mark.tl
 def test_export_commands(sort_dir, tmp_path, capsys):
     pytest.importorskip("transformer_lens")
+    import glassbox as gb
+    from glassbox.export import transformer_lens
+
     code, out, err = _run(capsys, "export", sort_dir, "--to", "transformer-lens", "--out", tmp_path / "tl")
     assert code == 0, err
     assert out.strip() == str(tmp_path / "tl") and (tmp_path / "tl" / "config.json").is_file()
+    model, tl = gb.load(sort_dir), transformer_lens.load_transformer_lens(tmp_path / "tl")
+    seqs = [[3, 1, 2], [4], [2, 2, 1, 3, 1]]  # mixed lengths: PAD masked in the loaded copy
+    assert model.decode(tl(model.encode(seqs)), [len(s) for s in seqs]) == model.run(seqs)
+    other = 3 if transformer_lens.installed_version() >= 4 else 4
+    code, out, err = _run(capsys, "export", sort_dir, "--to", "transformer-lens", "--tl-version", str(other),
+                          "--out", tmp_path / "other")
+    assert code == 2 and f"version={other} needs TransformerLens" in err and "Traceback" not in err
 
 
 @pytest.mark.slow

@@ -133,7 +133,6 @@ def test_superposed_models_save_load_and_export(sort_unique: gb.CompiledModel, t
     code = run.load_code(tmp_path / "sp" / "code.json")
     assert np.array_equal(code.matrix, sp.code.matrix) and code.labels == sp.code.labels
     pytest.importorskip("transformer_lens")
-    from glassbox.export.transformer_lens import pad_mask_hooks
 
     # In float64, so that the comparison checks the weight mapping, not float32 summation order
     # (a random code's logits are not the compiled model's clean 0/1 values).
@@ -141,7 +140,7 @@ def test_superposed_models_save_load_and_export(sort_unique: gb.CompiledModel, t
                                       max_seq_len=5, dtype="float64")
     sp64 = superpose.superpose(source, 14, "random")
     tl = sp64.model.to_transformer_lens()
-    logits = tl.run_with_hooks(ids, fwd_hooks=pad_mask_hooks(tl, ids, sp64.model.config.pad_id))
+    logits = tl(ids)  # padded: the export masks PAD itself
     assert torch.allclose(logits, sp64.model(ids), rtol=0, atol=1e-9)
 
 

@@ -81,14 +81,20 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--out", required=True, type=Path, help="the .html file to write")
     p.set_defaults(func=_report)
 
-    p = sub.add_parser("export", help="export a saved model to TransformerLens or ONNX", formatter_class=_RAW,
-                       description="Export a saved model: a TransformerLens HookedTransformer (safetensors + "
-                       "config.json, needs glassbox[tl])\nor an ONNX graph (needs glassbox[onnx]).",
+    p = sub.add_parser("export", help="export a saved model to TransformerLens or ONNX, or its circuit as JSON",
+                       formatter_class=_RAW,
+                       description="Export a saved model: a TransformerLens model (safetensors + config.json; a "
+                       "TransformerBridge with\nTransformerLens 4, glassbox[tl], or a HookedTransformer with 3.x, "
+                       "glassbox[tl3]), an ONNX graph\n(glassbox[onnx]), or its ground-truth circuit (nodes, edges and "
+                       "each expression's residual\ndirections, as JSON).",
                        epilog="examples:\n  glassbox export models/sort --to transformer-lens --out models/sort-tl\n"
-                       "  glassbox export models/sort --to onnx --out sort.onnx")
+                       "  glassbox export models/sort --to onnx --out sort.onnx\n"
+                       "  glassbox export models/sort --to circuit --out sort_circuit.json")
     p.add_argument("model", metavar="DIR", type=Path, help="a model saved by `glassbox compile`")
-    p.add_argument("--to", required=True, choices=["transformer-lens", "onnx"])
-    p.add_argument("--out", required=True, type=Path, help="directory (transformer-lens) or .onnx file")
+    p.add_argument("--to", required=True, choices=["transformer-lens", "onnx", "circuit"])
+    p.add_argument("--out", required=True, type=Path, help="directory (transformer-lens), .onnx or .json file")
+    p.add_argument("--tl-version", type=int, choices=[3, 4], default=None,
+                   help="TransformerLens major version to write for (default: the installed one)")
     p.set_defaults(func=_export)
 
 
@@ -199,15 +205,20 @@ def _export(args: argparse.Namespace) -> int:
     import glassbox as gb
 
     model = gb.load(args.model)
-    extra = "tl" if args.to == "transformer-lens" else "onnx"
+    if args.to == "circuit":
+        from glassbox.export import circuit
+
+        print(circuit.save(model.circuit_edges(), args.out))
+        return 0
     try:
         if args.to == "transformer-lens":
             from glassbox.export import transformer_lens
 
-            path = transformer_lens.save_transformer_lens(model, args.out)
+            path = transformer_lens.save_transformer_lens(model, args.out, args.tl_version)
         else:
             path = model.to_onnx(args.out)
     except ImportError as exc:
+        extra = ("tl3" if args.tl_version == 3 else "tl") if args.to == "transformer-lens" else "onnx"
         raise GlassboxError(f"exporting to {args.to} needs the optional extra: pip install 'glassbox[{extra}]' "
                             f"({exc})") from exc
     print(path)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # for annotations only: the runtime never imports the compile
 
     from glassbox import rasp
     from glassbox.compiler.nodes import Compilation
+    from glassbox.inspect.circuit_graph import CircuitGraph
     from glassbox.inspect.decode import ResidualDecode
 
 NONE_THRESHOLD = 0.5  # a categorical output whose best logit is below this decodes as None
@@ -327,11 +328,13 @@ class CompiledModel:
 
         return artifact.save(self, directory)
 
-    def to_transformer_lens(self) -> Any:
-        """An equivalent TransformerLens `HookedTransformer`; see `glassbox.export.transformer_lens`."""
+    def to_transformer_lens(self, version: "int | None" = None) -> Any:
+        """An equivalent TransformerLens model, PAD masked: a TL-4 `TransformerBridge` when TL >= 4 is
+        installed, else a TL-3 `HookedTransformer` (`version=` 4 or 3 forces one); see
+        `glassbox.export.transformer_lens`."""
         from glassbox.export import transformer_lens
 
-        return transformer_lens.to_transformer_lens(self)
+        return transformer_lens.to_transformer_lens(self, version)
 
     def to_onnx(self, path: "str | os.PathLike[str]", exporter: str = "dynamo") -> "pathlib.Path":
         """Write an ONNX graph (ids in, logits out); see `glassbox.export.onnx`."""
@@ -344,6 +347,12 @@ class CompiledModel:
         return (f"CompiledModel(n_layers={c.n_layers}, d_model={c.d_model}, n_heads={c.n_heads}, "
                 f"d_head={c.d_head}, d_mlp={c.d_mlp}, n_ctx={c.n_ctx}, d_vocab={c.d_vocab}, "
                 f"d_vocab_out={c.d_vocab_out})")
+
+    def circuit_edges(self) -> "CircuitGraph":
+        """The ground-truth circuit: nodes, edges, each expression's directions (`glassbox.inspect.circuit_graph`)."""
+        from glassbox.inspect import circuit_graph
+
+        return circuit_graph.circuit_edges(self)
 
     def decode_residual(self, inputs: Any, **kwargs: Any) -> "ResidualDecode":
         """The residual stream read by label after every stage; see `glassbox.inspect.decode.decode_residual`."""

@@ -23,8 +23,10 @@ class HookPoint(nn.Module):
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         # Skip nn.Module's call machinery while nothing is attached: a compiled model has ~14 hook
-        # points per layer, and on small models that machinery is a large share of the forward.
-        if self._forward_hooks or self._forward_pre_hooks or nn.modules.module._global_forward_hooks:
+        # points per layer, and on small models that machinery is a large share of the forward. A
+        # forward set on the instance (nnsight's tracing controller does that) counts as attached.
+        if (self._forward_hooks or self._forward_pre_hooks or nn.modules.module._global_forward_hooks
+                or "forward" in self.__dict__):
             return super().__call__(x)
         return x
 
