@@ -93,7 +93,8 @@ def _superposition(args: argparse.Namespace) -> int:
         print(f"glassbox: {results.interrupted_note(args.out, finished, 'run')}", file=sys.stderr)
         return 130
     n = sum(len(r.loss) for r in output.results)
-    print(f"toy {exp.name}: {n} instances trained in {output.seconds:.1f} s")
+    resumed = f"; {output.resumed} of {len(exp.runs)} run(s) resumed from {args.out}" if output.resumed else ""
+    print(f"toy {exp.name}: {n} instances, {output.seconds:.1f} s of training{resumed}")
     for path in output.paths:
         print(path)
     return 0
