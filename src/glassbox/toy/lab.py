@@ -116,7 +116,13 @@ def comparable(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_experiment(
-    exp: ExperimentConfig, out_dir: str | Path, progress: bool = True, force: bool = False, figures: bool = True
+    exp: ExperimentConfig,
+    out_dir: str | Path,
+    progress: bool = True,
+    force: bool = False,
+    figures: bool = True,
+    executor: str = "local",
+    address: str | None = None,
 ) -> ExperimentOutput:
     """Train (or resume) every run of `exp`; write `config.json`, `results.json` and PNG figures.
 
@@ -126,6 +132,8 @@ def run_experiment(
         progress: show a tqdm bar over all training steps (on stderr).
         force: replace another experiment's files in `out_dir` instead of refusing.
         figures: draw the figures (the preset's own, if `exp.name` has some, and the loss curves).
+        executor: where the runs train: "local", "ray" (on the cluster at `address`) or "slurm".
+        address: the Ray cluster.
 
     Returns:
         The written paths and the runs (resumed runs rebuilt from `results.json`).
@@ -149,6 +157,7 @@ def run_experiment(
     results = runner.run_units(
         out_dir, exp.to_dict(), units, key_of=lambda r: r["unit"], records_key="instances",
         comparable=comparable, force=force, progress=progress, header={"experiment": exp.name},
+        executor=executor, address=address,
     )  # fmt: skip
     out = Path(out_dir)
     all_results = tuple(
