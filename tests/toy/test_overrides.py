@@ -15,7 +15,8 @@ from glassbox.toy.double_descent import presets as dd_presets
 CHOICES = {  # string fields with a fixed set of values
     "model.kind": sp.MODEL_KINDS, "model.init": sp.INITS, "data.target": sp.TARGETS, "train.schedule": dd.SCHEDULES,
     "train.feature_reduction": sp.REDUCTIONS, "train.gradients": sp.GRADIENTS, "train.init": sp.INITS,
-    "data.zero_points": dd.ZERO_POINTS, "compute.backend": dd.BACKENDS, "compute.dtype": dd.DTYPES,
+    "data.zero_points": dd.ZERO_POINTS, "data.frequencies": sp.FREQUENCIES, "compute.backend": dd.BACKENDS,
+    "compute.dtype": dd.DTYPES,
 }  # fmt: skip
 SPECIAL = {  # fields whose valid values depend on others: (config kind, path) -> --set text
     ("sp", "model.n_features"): "4",  # with 4 importances per instance (EXTRA)
@@ -108,9 +109,12 @@ def test_a_misspelt_field_names_the_nearest_valid_one(kind, cls, base, path):
         base.with_overrides([f"{typo}=1"])
 
 
+ALONE = ("data.correlated_sets", "model.n_features", "data.frequencies")  # valid only with other values
+
+
 def _change_everything(kind: str, cls: type, base: typing.Any) -> typing.Any:
     sets = [f"{p}={_alternative(kind, p, _leaf(base.runs[0] if kind == 'sp' else base, p), _leaf_type(cls, p))}"
-            for p in cls.field_paths() if p not in ("data.correlated_sets", "model.n_features")]  # fmt: skip
+            for p in cls.field_paths() if p not in ALONE]  # fmt: skip
     return base.with_overrides(sets)
 
 

@@ -44,7 +44,8 @@ def _run(args: argparse.Namespace) -> int:
     config = config.with_overrides(args.overrides)
     start = time.perf_counter()
     try:
-        results = experiments.run_experiment(config, args.out, show_progress=not args.no_progress, force=args.force)
+        results = experiments.run_experiment(config, args.out, show_progress=not args.no_progress, force=args.force,
+                                             executor=args.executor, address=args.address)  # fmt: skip
     except KeyboardInterrupt:
         note = results_io.interrupted_note(args.out, lambda r: len(r.get("runs", [])), "(T, seed, m) run")
         print(f"glassbox: {note}", file=sys.stderr)

@@ -33,6 +33,10 @@ def add_config_arguments(p: argparse.ArgumentParser, presets: "list[str]", defau
                    "experiment resumes there)")  # fmt: skip
     p.add_argument("--force", action="store_true", help="replace another experiment's files in --out")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--executor", choices=["local", "ray", "slurm"], default="local",
+                   help="run the independent units here, on a Ray cluster (pip install 'glassbox[ray]') or as a SLURM "
+                   "job array through submitit ('glassbox[slurm]')")  # fmt: skip
+    p.add_argument("--address", default=None, help="the Ray cluster's address (default: start or join a local one)")
     p.set_defaults(default_preset=default)
 
 
@@ -87,13 +91,15 @@ def _superposition(args: argparse.Namespace) -> int:
             changes[name] = getattr(args, name)
     exp = exp.with_train(**changes)
     try:
-        output = lab.run_experiment(exp, args.out, progress=not args.no_progress, force=args.force)
+        output = lab.run_experiment(exp, args.out, progress=not args.no_progress, force=args.force,
+                                    executor=args.executor, address=args.address)  # fmt: skip
     except KeyboardInterrupt:
         finished = lambda r: len({i["unit"] for i in r.get("instances", [])})  # noqa: E731
         print(f"glassbox: {results.interrupted_note(args.out, finished, 'run')}", file=sys.stderr)
         return 130
     n = sum(len(r.loss) for r in output.results)
-    print(f"toy {exp.name}: {n} instances trained in {output.seconds:.1f} s")
+    resumed = f"; {output.resumed} of {len(exp.runs)} run(s) resumed from {args.out}" if output.resumed else ""
+    print(f"toy {exp.name}: {n} instances, {output.seconds:.1f} s of training{resumed}")
     for path in output.paths:
         print(path)
     return 0

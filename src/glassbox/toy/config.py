@@ -25,6 +25,7 @@ INITS = config_base.INITS
 SCHEDULES = config_base.SCHEDULES
 REDUCTIONS = ("sum", "mean")
 TARGETS = ("x", "abs")
+FREQUENCIES = ("uniform", "power_law", "exponential")
 DEVICES = config_base.DEVICES
 GRADIENTS = ("analytic", "autograd")
 
@@ -62,6 +63,12 @@ class DataConfig(Config):
     anticorrelated_sets: int = 0
     set_size: int = 2
     normalize: bool = False  # rescale each nonzero point to unit norm (Henighan et al. 2023)
+    # How often each feature is active, around the instance's density p (Liu, Liu & Gore 2025):
+    # "uniform": every feature p; "power_law": p_i ∝ i^−frequency_exponent (Zipf-like);
+    # "exponential": p_i ∝ exp(−frequency_exponent · i / n). Rescaled so the mean over features
+    # is p (n·p features active per point on average), each p_i capped at 1.
+    frequencies: str = "uniform"
+    frequency_exponent: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -71,9 +78,11 @@ class TrainConfig(Config):
     steps: int = 10_000  # the notebook's value; Henighan et al. use 50k full-batch updates
     batch_size: int = 1024  # fresh samples per step (notebook value)
     lr: float = 1e-3  # peak learning rate (notebook value)
-    # AdamW, PyTorch's default, applied to W and b as the notebook does. Negative values are allowed:
-    # Liu et al. 2025 use weight decay < 0 to push the model into strong superposition.
+    # AdamW, PyTorch's default, applied to W and b as the notebook does. A negative value γ pulls
+    # every feature's norm towards 1 instead, W_i += lr |γ| W_i (1/‖W_i‖ − 1) (Liu, Liu & Gore 2025:
+    # the knob that drives the model into strong superposition).
     weight_decay: float = 0.01
+    decay_bias: bool = True  # the notebook decays b too; Liu et al. decay W only
     beta1: float = 0.9  # Adam betas and eps: unstated in the papers, PyTorch defaults
     beta2: float = 0.999
     eps: float = 1e-8
@@ -126,6 +135,7 @@ def _problems(run: RunConfig) -> list[str]:
         ("model.kind", m.kind, MODEL_KINDS),
         ("model.init", m.init, INITS),
         ("data.target", d.target, TARGETS),
+        ("data.frequencies", d.frequencies, FREQUENCIES),
         ("train.schedule", t.schedule, SCHEDULES),
         ("train.feature_reduction", t.feature_reduction, REDUCTIONS),
         ("train.device", t.device, DEVICES),
@@ -154,6 +164,8 @@ def _problems(run: RunConfig) -> list[str]:
     if d.value_low >= d.value_high:
         out.append(f"data: value_low={d.value_low} must be below value_high={d.value_high}")
     grouped = (d.correlated_sets + d.anticorrelated_sets) * d.set_size
+    if grouped and d.frequencies != "uniform":
+        out.append(f"data.frequencies={d.frequencies!r}: correlated/anticorrelated sets need uniform frequencies")
     if grouped > m.n_features:
         out.append(f"data: {grouped} features in correlated/anticorrelated sets > n_features")
     if not run.feature_probability:

@@ -41,6 +41,26 @@ def make_generator(seed: int, device: str | torch.device) -> Generator:
     return torch.Generator(device=device).manual_seed(seed)
 
 
+def frequencies(
+    feature_probability: Float[Tensor, " inst"], n_features: int, cfg: DataConfig
+) -> Float[Tensor, " inst"] | Float[Tensor, "inst feats"]:
+    """Each feature's activation probability: p itself (uniform), or p times a profile of mean 1.
+
+    >>> p = frequencies(torch.tensor([0.01]), 4, DataConfig(frequencies="power_law", frequency_exponent=1.0))
+    >>> [round(v, 4) for v in p[0].tolist()], round(float(p.mean()), 4)
+    ([0.0192, 0.0096, 0.0064, 0.0048], 0.01)
+    """
+    if cfg.frequencies == "uniform":
+        return feature_probability
+    i = torch.arange(1, n_features + 1, dtype=torch.float64)
+    if cfg.frequencies == "power_law":
+        shape = i.pow(-cfg.frequency_exponent)
+    else:
+        shape = (-cfg.frequency_exponent * i / n_features).exp()
+    profile = (shape / shape.mean()).to(feature_probability)
+    return (feature_probability.unsqueeze(1) * profile).clamp(max=1.0)
+
+
 def uniform(shape: tuple[int, ...], generator: Generator, device: torch.device) -> Tensor:
     """float32 uniforms on [0, 1) drawn from either kind of generator."""
     if isinstance(generator, np.random.Generator):
@@ -49,7 +69,7 @@ def uniform(shape: tuple[int, ...], generator: Generator, device: torch.device) 
 
 
 def sample_batch(
-    feature_probability: Float[Tensor, " inst"],
+    feature_probability: Float[Tensor, " inst"] | Float[Tensor, "inst feats"],
     batch_size: int,
     n_features: int,
     cfg: DataConfig,
@@ -58,7 +78,8 @@ def sample_batch(
     """Draw a fresh batch of inputs for every instance.
 
     Args:
-        feature_probability: density p = 1 − S of each instance (on the target device).
+        feature_probability: density p = 1 − S of each instance, or of each of its features
+            (see `frequencies`), on the target device.
         batch_size: samples per instance.
         n_features: features per sample.
         cfg: value range, correlation structure and normalization.
@@ -73,7 +94,7 @@ def sample_batch(
     # Built feature-major, [inst, feats, batch], and returned as a transposed view: the
     # models' batched matmuls run about 10x faster on CPU with the batch axis innermost.
     shape = (n_inst, n_features, batch_size)
-    p = feature_probability.view(n_inst, 1, 1)
+    p = feature_probability.view(n_inst, -1, 1)
     n_grouped = (cfg.correlated_sets + cfg.anticorrelated_sets) * cfg.set_size
     # One uniform draw u does both jobs: the feature is active iff u < p, and then u / p is
     # again uniform on [0, 1). `v` holds u / p where active and 0 elsewhere. It is built with

@@ -10,9 +10,11 @@ True
 0.1
 """
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import torch
 from matplotlib.figure import Figure
 
 from glassbox.toy import metrics, plots, theory
@@ -38,8 +40,16 @@ def _titles(r: TrainResult) -> list[str]:
 
 
 def _loss_figures(results: Sequence[TrainResult]) -> dict[str, Figure]:
-    """`training_loss.png` (one run) or `training_loss_<run label or index>.png`: loss per instance."""
-    named = lambda i, r: "training_loss" if len(results) == 1 else f"training_loss_{r.config.label or i}"  # noqa: E731
+    """`training_loss.png` (one run, or runs of one instance each: a curve per run), else
+    `training_loss_<run label or index>.png`: the training loss of each instance."""
+    if len(results) > 1 and all(r.history.shape[1] == 1 for r in results):
+        if len({(r.history.shape[0], r.config.train.log_every) for r in results}) == 1:
+            history = torch.cat([r.history for r in results], 1)
+            labels = [r.config.label or str(i) for i, r in enumerate(results)]
+            return {"training_loss": plots.loss_curves(history, results[0].config.train.log_every, labels, "runs")}
+    named = lambda i, r: (  # noqa: E731
+        "training_loss" if len(results) == 1 else "training_loss_" + re.sub(r"[^\w.-]+", "_", r.config.label or str(i))
+    )
     return {
         named(i, r): plots.loss_curves(r.history, r.config.train.log_every, _titles(r), r.config.label)
         for i, r in enumerate(results)
@@ -104,6 +114,30 @@ def _phase_summary(results: Sequence[TrainResult]) -> dict[str, Any]:
     }
 
 
+def scaling_table(results: Sequence[TrainResult]) -> list[dict[str, Any]]:
+    """Loss and represented fraction against m, and the fitted exponent, per (frequencies, weight decay).
+
+    Runs that differ only in `model.d_hidden` form one row; its fit is `metrics.power_law_fit`.
+    """
+    groups: dict[tuple, list[TrainResult]] = {}
+    for r in results:
+        d, t = r.config.data, r.config.train
+        groups.setdefault((d.frequencies, d.frequency_exponent, t.weight_decay), []).append(r)
+    rows = []
+    for (freq, a, wd), runs in groups.items():
+        runs = sorted(runs, key=lambda r: r.config.model.d_hidden)
+        m = [r.config.model.d_hidden for r in runs]
+        loss = [float(r.loss.mean()) for r in runs]
+        fit = metrics.power_law_fit(m, loss) if len(m) >= 3 else None
+        rows.append({
+            "frequencies": freq, "frequency_exponent": a, "weight_decay": wd, "d_hidden": m, "loss": loss,
+            "represented_fraction": [float(metrics.represented_fraction(r.model.W.detach()).mean()) for r in runs],
+            "exponent": fit and round(fit.exponent, 4), "exponent_ci95": fit and [round(c, 4) for c in fit.ci95],
+            "prefactor": fit and fit.prefactor,
+        })  # fmt: skip
+    return rows
+
+
 FIGURES: Registry[Figures] = Registry("figure set", [
     ("intro", _intro_figures),
     ("sparsity-sweep", _sweep_figures),
@@ -111,9 +145,10 @@ FIGURES: Registry[Figures] = Registry("figure set", [
     ("phase-diagram", _phase_figures),
     ("privileged-basis", _privileged_figures),
     ("absolute-value", _absolute_figures),
+    ("scaling", lambda results: {"scaling": plots.scaling(scaling_table(results))}),
 ])  # fmt: skip
 SUMMARIES: Registry[Callable[[Sequence[TrainResult]], dict[str, Any]]] = Registry(
-    "summary", [("phase-diagram", _phase_summary)]
+    "summary", [("phase-diagram", _phase_summary), ("scaling", lambda results: {"scaling": scaling_table(results)})]
 )
 
 

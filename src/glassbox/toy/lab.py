@@ -28,7 +28,8 @@ class ExperimentOutput:
     results_path: Path
     figure_paths: tuple[Path, ...]
     results: tuple[TrainResult, ...]
-    seconds: float
+    seconds: float  # training time of the runs trained by this call
+    resumed: int = 0  # runs read back from an earlier call's results.json
 
     @property
     def paths(self) -> list[Path]:
@@ -57,7 +58,8 @@ def instance_record(result: TrainResult, k: int, unit: int = 0) -> dict[str, Any
 
     Keys: unit, run, model, instance, feature_probability (1 − S), sparsity (S), importance,
     W (`[d_hidden][feats]`), b, W2 (untied model only), feature_norms,
-    feature_dimensionality, interference, dimensions_per_feature, adversarial_vulnerability
+    feature_dimensionality, interference, dimensions_per_feature, represented_fraction (‖W_i‖ > 1/2),
+    adversarial_vulnerability
     (tied models only), loss (fresh eval batch), restart_losses, history (training loss
     every `log_every` steps).
     """
@@ -78,6 +80,7 @@ def instance_record(result: TrainResult, k: int, unit: int = 0) -> dict[str, Any
         "feature_dimensionality": _floats(metrics.feature_dimensionality(W)),
         "interference": _floats(metrics.interference(W)),
         "dimensions_per_feature": round(float(metrics.dimensions_per_feature(W)), 6),
+        "represented_fraction": round(float(metrics.represented_fraction(W)), 6),
         "loss": float(result.loss[k]),
         "restart_losses": [float(v) for v in result.restart_losses[k]],
         "history": [float(v) for v in result.history[:, k]],
@@ -113,7 +116,13 @@ def comparable(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_experiment(
-    exp: ExperimentConfig, out_dir: str | Path, progress: bool = True, force: bool = False, figures: bool = True
+    exp: ExperimentConfig,
+    out_dir: str | Path,
+    progress: bool = True,
+    force: bool = False,
+    figures: bool = True,
+    executor: str = "local",
+    address: str | None = None,
 ) -> ExperimentOutput:
     """Train (or resume) every run of `exp`; write `config.json`, `results.json` and PNG figures.
 
@@ -123,6 +132,8 @@ def run_experiment(
         progress: show a tqdm bar over all training steps (on stderr).
         force: replace another experiment's files in `out_dir` instead of refusing.
         figures: draw the figures (the preset's own, if `exp.name` has some, and the loss curves).
+        executor: where the runs train: "local", "ray" (on the cluster at `address`) or "slurm".
+        address: the Ray cluster.
 
     Returns:
         The written paths and the runs (resumed runs rebuilt from `results.json`).
@@ -146,6 +157,7 @@ def run_experiment(
     results = runner.run_units(
         out_dir, exp.to_dict(), units, key_of=lambda r: r["unit"], records_key="instances",
         comparable=comparable, force=force, progress=progress, header={"experiment": exp.name},
+        executor=executor, address=address,
     )  # fmt: skip
     out = Path(out_dir)
     all_results = tuple(
@@ -157,6 +169,5 @@ def run_experiment(
     results.update(experiments.summary(exp.name, all_results))
     results_io.write_json(out / results_io.RESULTS, results)
     paths = runner.write_figures(out, results, experiments.figures(exp.name, all_results)) if figures else []
-    return ExperimentOutput(
-        out / results_io.CONFIG, out / results_io.RESULTS, tuple(paths), all_results, sum(seconds.values())
-    )
+    return ExperimentOutput(out / results_io.CONFIG, out / results_io.RESULTS, tuple(paths), all_results,
+                            sum(seconds.values()), len(exp.runs) - len(trained))  # fmt: skip

@@ -1,4 +1,4 @@
-"""Geometry of toy-model weights: norms, interference, dimensionality, adversarial gain.
+"""Geometry of toy-model weights: norms, interference, dimensionality, adversarial gain, scaling fits.
 
 Every function takes torch tensors with any number of leading axes, so it works on a
 single `[d_hidden, feats]` matrix, on a batched `[inst, d_hidden, feats]` stack, or on
@@ -16,6 +16,11 @@ Pentagon check (5 unit features in 2 dimensions, each of dimensionality 2/5):
 0.4
 """
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
 import torch
 from jaxtyping import Float
 from torch import Tensor
@@ -160,3 +165,47 @@ def adversarial_vulnerability(W: Float[Tensor, "*inst d_hidden feats"]) -> Float
     gram = W.transpose(-1, -2) @ W
     moved = attack_directions(W) @ gram  # row i = δ_iᵀ WᵀW (WᵀW is symmetric)
     return torch.linalg.vector_norm(moved, dim=-1).amax(-1)
+
+
+def represented_fraction(W: Float[Tensor, "*inst d_hidden feats"], threshold: float = 0.5) -> Float[Tensor, "*inst"]:
+    """Fraction of features the model represents: those with ‖W_i‖ > `threshold` (Liu, Liu & Gore 2025).
+
+    Near 1 in strong superposition (every feature has a direction), near m/n in weak superposition
+    (only the most frequent features, about one per dimension).
+    """
+    return (feature_norms(W) > threshold).to(W.dtype).mean(-1)
+
+
+@dataclass(frozen=True)
+class PowerLawFit:
+    """loss ≈ C · m^(−exponent), fitted by least squares on log-log axes."""
+
+    exponent: float
+    prefactor: float
+    ci95: tuple[float, float]  # 95% confidence interval of the exponent (Student t, n − 2 dof)
+    points: int
+
+
+def power_law_fit(m: Sequence[float], loss: Sequence[float]) -> PowerLawFit:
+    """Fit log loss = log C − exponent · log m.
+
+    Args:
+        m: widths (at least 3, positive).
+        loss: losses (positive), one per width.
+
+    Returns:
+        The exponent, prefactor and the exponent's 95% confidence interval.
+
+    >>> fit = power_law_fit([4, 8, 16, 32], [2.0 / 4, 2.0 / 8, 2.0 / 16, 2.0 / 32])
+    >>> round(fit.exponent, 6), round(fit.prefactor, 6), [round(c, 6) for c in fit.ci95]
+    (1.0, 2.0, [1.0, 1.0])
+    """
+    from scipy import stats
+
+    x, y = np.log(np.asarray(m, dtype=float)), np.log(np.asarray(loss, dtype=float))
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = y - (slope * x + intercept)
+    dof = len(x) - 2
+    stderr = math.sqrt(float(residual @ residual) / dof / float(((x - x.mean()) ** 2).sum())) if dof > 0 else math.inf
+    half = float(stats.t.ppf(0.975, dof)) * stderr if dof > 0 else math.inf
+    return PowerLawFit(float(-slope), float(math.exp(intercept)), (float(-slope - half), float(-slope + half)), len(x))

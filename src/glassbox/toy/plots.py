@@ -262,3 +262,42 @@ def loss_curves(
     else:
         ax.legend(fontsize=7, title="instance", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
+
+
+def scaling(rows: Sequence[dict]) -> Figure:
+    """Loss against width m on log-log axes, one line per weight decay with its fitted power law, and
+    the fraction of represented features below; one column per frequency distribution (Liu et al. 2025).
+
+    Args:
+        rows: `experiments.scaling_table` rows (frequencies, frequency_exponent, weight_decay,
+            d_hidden, loss, represented_fraction, exponent, exponent_ci95, prefactor).
+    """
+    panels = sorted({(r["frequencies"], r["frequency_exponent"]) for r in rows})
+    decays = sorted({r["weight_decay"] for r in rows})
+    cmap, norm = colormaps["coolwarm"], Normalize(min(decays), max(max(decays), min(decays) + 1e-9))
+    fig = Figure(figsize=(4.6 * len(panels) + 1.2, 6.4), layout="constrained")
+    grid = fig.add_gridspec(2, len(panels), height_ratios=[2, 1])
+    fraction_axes = []
+    for j, (freq, a) in enumerate(panels):
+        ax, ax_f = fig.add_subplot(grid[0, j]), fig.add_subplot(grid[1, j])
+        for r in sorted((r for r in rows if (r["frequencies"], r["frequency_exponent"]) == (freq, a)),
+                        key=lambda r: r["weight_decay"]):  # fmt: skip
+            colour, m = cmap(norm(r["weight_decay"])), np.asarray(r["d_hidden"], dtype=float)
+            label = f"weight decay {r['weight_decay']:+g}"
+            if r["exponent"] is not None:
+                lo, hi = r["exponent_ci95"]
+                label += f": exponent {r['exponent']:.2f} [{lo:.2f}, {hi:.2f}]"
+                ax.plot(m, r["prefactor"] * m ** -r["exponent"], "--", color=colour, lw=1)
+            ax.plot(m, r["loss"], "o", color=colour, label=label)
+            ax_f.plot(m, r["represented_fraction"], "o-", color=colour, ms=4)
+        law = f"p_i ∝ i^−{a:g}" if freq == "power_law" else f"p_i ∝ exp(−{a:g} i/n)" if freq == "exponential" else freq
+        ax.set(xscale="log", yscale="log", ylabel="test loss", title=f"frequencies {law}")
+        for a_ in (ax, ax_f):
+            a_.set_xticks(m, [str(int(v)) for v in m])
+            a_.minorticks_off()
+        ax.legend(fontsize=7, title="dashed: fitted loss ∝ m^−exponent (95% CI)", title_fontsize=7)
+        ax_f.set(xscale="log", xlabel="width m (hidden dimensions)", ylabel="represented fraction\n(‖W_i‖ > 1/2)",
+                 ylim=(-0.03, 1.03))  # fmt: skip
+        fraction_axes += [ax, ax_f]
+    fig.colorbar(ScalarMappable(norm, cmap), ax=fraction_axes, label="weight decay (< 0: strong superposition)")
+    return fig

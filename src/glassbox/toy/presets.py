@@ -1,11 +1,11 @@
-"""The superposition presets as data: Elhage et al. 2022's figures, one `ExperimentConfig` each.
+"""The superposition presets as data: Elhage et al. 2022's figures and Liu et al. 2025's scaling, one config each.
 
 Settings the paper leaves open follow the official notebook unless a comment says otherwise. This
 module imports neither torch nor matplotlib, so the CLI lists and loads presets fast; the figures
 of each preset are in `glassbox.toy.experiments`.
 
 >>> sorted(PRESETS)
-['absolute-value', 'dimensionality', 'intro', 'phase-diagram', 'privileged-basis', 'sparsity-sweep']
+['absolute-value', 'dimensionality', 'intro', 'phase-diagram', 'privileged-basis', 'scaling', 'sparsity-sweep']
 >>> PRESETS["intro"].runs[0].feature_probability[6]
 0.1
 """
@@ -120,10 +120,38 @@ def absolute_value() -> ExperimentConfig:
     return ExperimentConfig("absolute-value", (small, large))
 
 
+SCALING_FEATURES = 256  # n; the paper uses 1,000 (and 10,240 for its figure 1)
+SCALING_WIDTHS = (4, 6, 10, 15, 24)  # m on a log grid (≈ geomspace(4, 24, 5)), m/n < 0.1 as in the paper
+SCALING_DECAYS = (-1.0, 0.0, 1.0)  # < 0: strong superposition; > 0: weak
+# (frequencies, exponent): p_i ∝ i^−1.5 (Liu et al.'s α = 0.5) and p_i ∝ exp(−8 i / n).
+SCALING_DATA = (("power_law", 1.5), ("exponential", 8.0))
+
+
+def scaling() -> ExperimentConfig:
+    """Liu, Liu & Gore 2025: loss against width m, with weight decay as the superposition knob.
+
+    n = 256 features, active with frequency p_i (mean 1/n: one active feature per point on
+    average), values U(0, 2); the tied ReLU-output model with the loss averaged over features,
+    W decayed (b not), lr 1e-2 with warm-up and cosine decay, as their code. One run per
+    (frequencies, weight decay, m), each one instance; `summary` fits loss ∝ m^−exponent.
+    """
+    n = SCALING_FEATURES
+    runs = []
+    for freq, exponent in SCALING_DATA:
+        data = DataConfig(value_high=2.0, frequencies=freq, frequency_exponent=exponent)
+        for wd in SCALING_DECAYS:
+            train = TrainConfig(steps=3000, batch_size=1024, lr=1e-2, schedule="cosine", warmup_steps=150,
+                                weight_decay=wd, decay_bias=False, feature_reduction="mean", eval_batch_size=16_384)
+            # init_scale makes each feature's norm about 1 at the start, as W ~ N(0, 1/m) in their code.
+            runs += [_run("relu_output", n, m, (1 / n,), (1.0,) * n, train, init_scale=((n + m) / (2 * m)) ** 0.5,
+                          data=data, label=f"{freq} wd={wd:+g} m={m}") for m in SCALING_WIDTHS]  # fmt: skip
+    return ExperimentConfig("scaling", tuple(runs))
+
+
 PRESETS: Registry[ExperimentConfig] = Registry(
     "toy preset",
     ((e.name, e) for e in (intro(), sparsity_sweep(), dimensionality(), phase_diagram(), privileged_basis(),
-                           absolute_value())),
+                           absolute_value(), scaling())),
 )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from glassbox.toy import executors
 from glassbox.toy import results as results_io
 
 Progress = Callable[[int], None]
@@ -65,6 +66,8 @@ def run_units(
     force: bool = False,
     progress: bool = True,
     header: dict[str, Any] | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) every unit, saving `results.json` after each.
 
@@ -78,6 +81,8 @@ def run_units(
         force: replace another run in `out`.
         progress: one tqdm bar over the units' steps (stderr).
         header: extra top-level entries of `results.json` (refreshed every run).
+        executor: "local", "ray" (`address`: the cluster) or "slurm" (see `glassbox.toy.executors`).
+        address: the Ray cluster's address.
 
     Returns:
         The contents of `results.json`.
@@ -93,10 +98,16 @@ def run_units(
     todo = [u for u in units if u.key not in done]
     path = out / results_io.RESULTS
     with tqdm(total=sum(u.steps for u in todo), unit="step", disable=not progress, desc=config.get("name")) as bar:
-        for unit in todo:
+        finished = executors.complete(todo, executor, bar.update, address, out / ".submitit")
+        for unit, records in finished:
             bar.set_postfix_str(unit.label)
-            results[records_key] = [*results[records_key], *unit.run(bar.update)]
+            if executor != "local":
+                bar.update(unit.steps)
+            results[records_key] = [*results[records_key], *records]
             results_io.write_json(path, results)
+    if executor != "local":  # units finish in any order; keep the records in the units' order
+        order = {u.key: i for i, u in enumerate(units)}
+        results[records_key] = sorted(results[records_key], key=lambda r: order.get(key_of(r), len(order)))
     results_io.write_json(path, results)
     return results
 

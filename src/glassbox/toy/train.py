@@ -101,9 +101,14 @@ def _train(run: RunConfig, device: torch.device, on_step: Callable[[int], None] 
     data_gen = data.make_generator(cfg.seed, device)
     prob = torch.tensor(run.feature_probability, device=device)
     importance = torch.tensor(run.importance, device=device)
-    prob_all, importance_all = prob.repeat_interleave(k), importance.repeat_interleave(k, 0)
+    prob_feats = data.frequencies(prob, n_feats, run.data)  # [inst] or, with a frequency profile, [inst, feats]
+    prob_all, importance_all = prob_feats.repeat_interleave(k, 0), importance.repeat_interleave(k, 0)
     model = models.build_model(run.model, run.n_instances * k, gen, cfg.device)
-    opt = optim.AdamW(model.parameters(), (cfg.beta1, cfg.beta2), cfg.eps, cfg.weight_decay)
+    named = dict(model.named_parameters())
+    decays = [cfg.weight_decay if name != "b_final" or cfg.decay_bias else 0.0 for name in named]
+    # A feature's vector: a column of W [inst, d_hidden, feats], a row of W2 [inst, feats, d_hidden].
+    norm_dims = [{"W": -2, "W2": -1}.get(name) for name in named]
+    opt = optim.AdamW(named.values(), (cfg.beta1, cfg.beta2), cfg.eps, decays, norm_dims)
     logged = []
     done = 0
     for step in range(cfg.steps):
@@ -125,7 +130,7 @@ def _train(run: RunConfig, device: torch.device, on_step: Callable[[int], None] 
                 on_step(step + 1 - done)
                 done = step + 1
     with torch.no_grad():
-        x = data.sample_batch(prob, cfg.eval_batch_size, n_feats, run.data, data_gen)
+        x = data.sample_batch(prob_feats, cfg.eval_batch_size, n_feats, run.data, data_gen)
         # Every restart of an instance sees the same points (kept feature-major, see data).
         x = x.transpose(1, 2).repeat_interleave(k, 0).transpose(1, 2)
         eval_loss = importance_weighted_loss(

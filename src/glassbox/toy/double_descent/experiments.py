@@ -94,7 +94,12 @@ def measure_run(
 
 
 def run_experiment(
-    config: ExperimentConfig, out_dir: "str | Path", show_progress: bool = True, force: bool = False
+    config: ExperimentConfig,
+    out_dir: "str | Path",
+    show_progress: bool = True,
+    force: bool = False,
+    executor: str = "local",
+    address: "str | None" = None,
 ) -> "dict[str, Any]":
     """Run (or resume) every (T, seed, m) of `config`, saving results after each run.
 
@@ -103,6 +108,8 @@ def run_experiment(
         out_dir: where config.json and results.json live.
         show_progress: a tqdm bar over the steps of all runs.
         force: replace another experiment's files in `out_dir` instead of refusing.
+        executor: where the (T, seed, m) runs train: "local", "ray" (the cluster at `address`) or "slurm".
+        address: the Ray cluster.
 
     Returns:
         The results dict (as written to results.json).
@@ -130,4 +137,5 @@ def run_experiment(
     return runner.run_units(
         out_dir, config.to_dict(), units, key_of=run_key, records_key="runs", comparable=comparable,
         force=force, progress=show_progress, header={"device": config.compute.device},
+        executor=executor, address=address,
     )  # fmt: skip
