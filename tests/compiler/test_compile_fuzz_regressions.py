@@ -39,3 +39,20 @@ def exact(program, vocab, max_seq_len, **options):
         "length-cat-and-num"])
 def test_primitive_with_both_encodings(build):
     exact(build(), {1, 2, 3}, 4)
+
+
+# -- means are exact (one rounding), in the evaluator and in value sets alike ---------------------------------------
+def test_means_of_floats_are_the_evaluators_to_the_last_bit():
+    vals = {0: 0.1, 1: 0.2, 2: 0.7}
+    x = rasp.numerical(rasp.Map(lambda t: vals[t], rasp.tokens))
+    mean = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ), x, default=0))
+    exact(rasp.Map(lambda v: v, mean), {0, 1, 2}, 5)  # categorical: decoded from the value set, compared exactly
+    exact(rasp.Map(lambda v: v > 0.3, mean), {0, 1, 2}, 5)  # a threshold exactly on a mean (0.1 + 0.2 + 0.6) / 3
+
+
+def test_evaluator_mean_does_not_depend_on_order():
+    from glassbox.rasp.evaluator import mean
+
+    assert mean([0.1, 0.2, 0.4]) == mean([0.1, 0.4, 0.2]) == mean([0.2, 0.4, 0.1])
+    assert sum([0.1, 0.2, 0.4]) != sum([0.1, 0.4, 0.2])  # what the naive mean depends on
+    assert mean([1, 2]) == 1.5 and isinstance(mean([True, False]), float)

@@ -129,9 +129,12 @@ def safe_call(f: Callable[..., Any], *args: Any) -> Any:
 
 
 def _means(values: tuple[Any, ...], n: int) -> "dict[int, frozenset[Any]] | None":
-    """Per count 1..n, every mean of a multiset of that many `values`; None if too many."""
-    exact = all(isinstance(v, (int, bool, Fraction)) for v in values)
-    base: set[Any] = {Fraction(v) if exact else float(v) for v in values}
+    """Per count 1..n, every mean of a multiset of that many `values`; None if too many.
+
+    Sums are exact (fractions) and each mean is rounded once, as the evaluator computes it
+    (`rasp.evaluator.mean`), so the enumerated means are the evaluator's to the last bit.
+    """
+    base: set[Any] = {Fraction(v) for v in values}
     sums: set[Any] = set(base)
     out: dict[int, frozenset[Any]] = {}
     total = 0
