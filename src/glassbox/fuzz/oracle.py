@@ -1,9 +1,10 @@
 """One fuzzed program → an `Outcome`: compile it, run it, and compare with the RASP evaluator.
 
-The comparison is strict: a categorical output must equal the evaluator's value *and have its
-type* (`'0'` is not `'0.0'`, `True` is not `1`), None only where the evaluator says None; a
-numerical output must be within 1e-4·max(1, |ref|) in float32 (1e-9 in float64), the README's
-contract. Inputs on which the evaluator itself raises are outside the program's meaning and are
+The comparison is strict: a categorical output must equal the evaluator's value and have its
+type (`'0'` is not `'0.0'`, `(0,)` is not `[0]`), None only where the evaluator says None; numbers
+compare by value (`0 == 0.0 == False`: one RASP value, which the compiler holds in one direction and
+refuses to feed to a function that tells the types apart); a numerical output must be within
+1e-4·max(1, |ref|) in float32 (1e-9 in float64), the README's contract. Inputs on which the evaluator itself raises are outside the program's meaning and are
 skipped (and counted).
 """
 
@@ -27,6 +28,7 @@ TOLERANCE = {"float32": 1e-4, "float64": 1e-9}
 EXHAUSTIVE_LIMIT = 1_500  # all inputs of length 1..N when there are at most this many
 N_RANDOM = 300  # else this many random ones (every length represented)
 SLOW_S = 10.0  # a compile slower than this is reported
+MAX_PARAMS = 2_000_000  # larger models are refused (a CompileError) before their weights are built
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +69,13 @@ def agree(out: Any, ref: Any, numerical: bool, dtype: str = "float32") -> bool:
         return ref is None and out is None
     if numerical:
         return isinstance(out, float) and abs(out - ref) <= TOLERANCE[dtype] * max(1.0, abs(ref))
+    if _is_number(out) and _is_number(ref):
+        return out == ref  # 0 and 0.0 are one RASP value; a function that tells them apart is refused
     return type(out) is type(ref) and out == ref
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, complex)
 
 
 def inputs(program: Program, seed: int = 0, exhaustive_limit: int = EXHAUSTIVE_LIMIT,
@@ -96,6 +104,7 @@ def check(program: Program, causal: bool = False, dtype: str = "float32", seed: 
     from glassbox.rasp import evaluator
 
     sop = build(program)
+    options.setdefault("max_params", MAX_PARAMS)
     start = time.perf_counter()
     try:
         with warnings.catch_warnings(), _deadline(timeout_s):
@@ -142,7 +151,7 @@ def rejection_reason(exc: CompileError) -> str:
     reason = exc.problems[0][1]
     reason = re.sub(r"'[^']*'", "'…'", reason)
     reason = re.sub(r"\[[^\]]*\]|\([^)]*\)", "(…)", reason)
-    reason = re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "N", reason)
+    reason = re.sub(r"\d[\d,]*(\.\d+)?(e[+-]?\d+)?", "N", reason)
     return reason[:110]
 
 
