@@ -96,4 +96,4 @@ def test_value_sets_record_the_twins():
     dag = graph.build(program)
     sets = values.infer(dag, validate.check_arguments(program, {0, 1}, 3, False, "BOS", "PAD"))
     mean = sets[dag.label(program.inner)]
-    assert 0 in mean.values and any(type(t) is not type(0) and t == 0 for t in mean.twins)
+    assert 0 in mean.values and any(type(t) is not int and t == 0 for t in mean.twins)

@@ -54,6 +54,7 @@ def _check_twins(node: "rasp.Map | rasp.SequenceMap", graph: Graph, sets: Mappin
     if not any(a.twins for a in args) or any(a.values is None for a in args) or vs.values is None:
         return vs, None
     reps = [{v: v for v in a.values or ()} for a in args]
+    tuples: list[tuple[Any, ...]]
     if isinstance(node, rasp.SequenceMap) and node.fst is node.snd:
         tuples = [(t, t) for t in args[0].twins]
     elif isinstance(node, rasp.Map):

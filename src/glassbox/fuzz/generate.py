@@ -16,7 +16,7 @@ from glassbox.fuzz.program import NUMERIC_KINDS, IllTyped, Node, Program, Typed,
 MIN_OPS, MAX_OPS = 3, 9  # non-primitive nodes drawn per program (before pruning)
 _WEIGHTS = {"map": 3.0, "sequence_map": 2.0, "linear_sequence_map": 0.6, "aggregate": 2.6, "width": 1.0,
             "full": 0.3}
-_DEFAULTS = {"int": [0, 1, -1], "bool": [False, True], "float": [0.0, 0.5], "str": ["a", "z"]}
+_DEFAULTS: dict[str, list[Any]] = {"int": [0, 1, -1], "bool": [False, True], "float": [0.0, 0.5], "str": ["a", "z"]}
 
 
 def rng_for(seed: int, index: int) -> random.Random:
@@ -169,7 +169,7 @@ class _Generator:
         if sel is None:
             return None
         kind = self.types[sop].kind
-        default = None if self.rng.random() < 0.6 else self.rng.choice(_DEFAULTS[kind])
+        default: Any = None if self.rng.random() < 0.6 else self.rng.choice(_DEFAULTS[kind])
         return self.add(Node("aggregate", (sel, sop), const=default))
 
     def width(self) -> "int | None":

@@ -4,8 +4,8 @@ The comparison is strict: a categorical output must equal the evaluator's value 
 type (`'0'` is not `'0.0'`, `(0,)` is not `[0]`), None only where the evaluator says None; numbers
 compare by value (`0 == 0.0 == False`: one RASP value, which the compiler holds in one direction and
 refuses to feed to a function that tells the types apart); a numerical output must be within
-1e-4·max(1, |ref|) in float32 (1e-9 in float64), the README's contract. Inputs on which the evaluator itself raises are outside the program's meaning and are
-skipped (and counted).
+1e-4·max(1, |ref|) in float32 (1e-9 in float64), the README's contract. Inputs on which the
+evaluator itself raises are outside the program's meaning and are skipped (and counted).
 """
 
 import dataclasses

@@ -216,6 +216,8 @@ def mean(values: Sequence[Any]) -> float:
     >>> mean([0.1, 0.2, 0.4]) == mean([0.1, 0.4, 0.2]), sum([0.1, 0.2, 0.4]) == sum([0.1, 0.4, 0.2])
     (True, False)
     """
+    if all(isinstance(v, int) for v in values):  # bools too: an int sum, correctly rounded division
+        return sum(values) / len(values)
     return float(sum(map(fractions.Fraction, values)) / len(values))
 
 
