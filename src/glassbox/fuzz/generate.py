@@ -151,7 +151,7 @@ class _Generator:
             sel = self.selector()
             if sel is None:
                 return None
-            default = self.rng.choice([0, 0, 0, 1, -1, 0.5])
+            default: Any = self.rng.choice([0, 0, 0, 1, -1, 0.5])
             return self.add(Node("aggregate", (sel, self.rng.choice(numbers)), const=default, numerical=True))
         # categorical: a selector that picks one value, so the evaluator gives it meaning
         pattern = self.rng.random()
@@ -169,7 +169,7 @@ class _Generator:
         if sel is None:
             return None
         kind = self.types[sop].kind
-        default: Any = None if self.rng.random() < 0.6 else self.rng.choice(_DEFAULTS[kind])
+        default = None if self.rng.random() < 0.6 else self.rng.choice(_DEFAULTS[kind])
         return self.add(Node("aggregate", (sel, sop), const=default))
 
     def width(self) -> "int | None":
