@@ -20,11 +20,12 @@ import warnings
 from collections.abc import Iterator
 from typing import Any, Literal
 
+from glassbox.compiler.verify import TOLERANCE as TOLERANCE
+from glassbox.compiler.verify import agree as agree
 from glassbox.errors import CompileError, EvaluationError
 from glassbox.fuzz.program import Program, build
 
 Status = Literal["ok", "rejected", "mismatch", "exception", "vacuous", "timeout"]
-TOLERANCE = {"float32": 1e-4, "float64": 1e-9}
 EXHAUSTIVE_LIMIT = 1_500  # all inputs of length 1..N when there are at most this many
 N_RANDOM = 300  # else this many random ones (every length represented)
 SLOW_S = 10.0  # a compile slower than this is reported
@@ -61,21 +62,6 @@ class Outcome:
     def failed(self) -> bool:
         """A wrong answer or a crash: what the fuzzer hunts."""
         return self.status in ("mismatch", "exception")
-
-
-def agree(out: Any, ref: Any, numerical: bool, dtype: str = "float32") -> bool:
-    """The model's value `out` is the evaluator's `ref` (see the module docstring)."""
-    if ref is None or out is None:
-        return ref is None and out is None
-    if numerical:
-        return isinstance(out, float) and abs(out - ref) <= TOLERANCE[dtype] * max(1.0, abs(ref))
-    if _is_number(out) and _is_number(ref):
-        return out == ref  # 0 and 0.0 are one RASP value; a function that tells them apart is refused
-    return type(out) is type(ref) and out == ref
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, complex)
 
 
 def inputs(program: Program, seed: int = 0, exhaustive_limit: int = EXHAUSTIVE_LIMIT,

@@ -104,6 +104,7 @@ class CompiledModel:
         self.circuit = circuit
         self.program = program
         self.compilation = compilation
+        self.verification: Any = None  # compile_rasp_to_model(verify=...)'s `glassbox.compiler.verify.Verification`
 
     # -- shape ----------------------------------------------------------------------------------
     @property
