@@ -46,7 +46,8 @@ _LAZY = {
 
 __all__ = [
     "ArtifactError", "CompileError", "CompiledModel", "ConfigError", "EvaluationError", "GlassboxError",
-    "GlassboxWarning", "InputError", "RaspError", "VerificationError", "compile_rasp_to_model", "errors", "load", "programs", "rasp",
+    "GlassboxWarning", "InputError", "RaspError", "VerificationError", "compile_rasp_to_model", "errors", "load",
+    "programs", "rasp",
 ]
 
 
