@@ -28,6 +28,7 @@ from glassbox.errors import GlassboxError as GlassboxError
 from glassbox.errors import GlassboxWarning as GlassboxWarning
 from glassbox.errors import InputError as InputError
 from glassbox.errors import RaspError as RaspError
+from glassbox.errors import VerificationError as VerificationError
 
 if TYPE_CHECKING:
     from glassbox.compiler.compiling import compile_rasp_to_model as compile_rasp_to_model
@@ -45,7 +46,8 @@ _LAZY = {
 
 __all__ = [
     "ArtifactError", "CompileError", "CompiledModel", "ConfigError", "EvaluationError", "GlassboxError",
-    "GlassboxWarning", "InputError", "RaspError", "compile_rasp_to_model", "errors", "load", "programs", "rasp",
+    "GlassboxWarning", "InputError", "RaspError", "VerificationError", "compile_rasp_to_model", "errors", "load",
+    "programs", "rasp",
 ]
 
 

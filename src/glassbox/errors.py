@@ -28,6 +28,23 @@ class CompileError(GlassboxError):
         super().__init__(f"cannot compile the program ({len(self.problems)} problem(s)):\n{lines}")
 
 
+class VerificationError(GlassboxError):
+    """A compiled model disagreed with the RASP evaluator (`compile_rasp_to_model(verify=...)`).
+
+    Attributes:
+        input: the first input on which they differ.
+        output: the model's output on it.
+        expected: the evaluator's.
+        checked: inputs compared before it (skipped ones not counted).
+    """
+
+    def __init__(self, label: str, input: list, output: list, expected: list, checked: int) -> None:
+        self.input, self.output, self.expected, self.checked = input, output, expected, checked
+        super().__init__(f"{label}: the compiled model disagrees with the RASP evaluator on input {input!r}: "
+                         f"model {output!r}, evaluator {expected!r} (after {checked} matching input(s)); "
+                         "please report it as a glassbox bug")
+
+
 class ArtifactError(GlassboxError):
     """A saved model file is missing, truncated, tampered with or of an unknown version."""
 

@@ -39,3 +39,61 @@ def exact(program, vocab, max_seq_len, **options):
         "length-cat-and-num"])
 def test_primitive_with_both_encodings(build):
     exact(build(), {1, 2, 3}, 4)
+
+
+# -- means are exact (one rounding), in the evaluator and in value sets alike ---------------------------------------
+def test_means_of_floats_are_the_evaluators_to_the_last_bit():
+    vals = {0: 0.1, 1: 0.2, 2: 0.7}
+    x = rasp.numerical(rasp.Map(lambda t: vals[t], rasp.tokens))
+    mean = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ), x, default=0))
+    exact(rasp.Map(lambda v: v, mean), {0, 1, 2}, 5)  # categorical: decoded from the value set, compared exactly
+    exact(rasp.Map(lambda v: v > 0.3, mean), {0, 1, 2}, 5)  # a threshold exactly on a mean (0.1 + 0.2 + 0.6) / 3
+
+
+def test_evaluator_mean_does_not_depend_on_order():
+    from glassbox.rasp.evaluator import mean
+
+    assert mean([0.1, 0.2, 0.4]) == mean([0.1, 0.4, 0.2]) == mean([0.2, 0.4, 0.1])
+    assert sum([0.1, 0.2, 0.4]) != sum([0.1, 0.4, 0.2])  # what the naive mean depends on
+    assert mean([1, 2]) == 1.5 and isinstance(mean([True, False]), float)
+
+
+# -- equal values of different types (0 and 0.0, 1 and True) are one value in the residual stream ------------------
+def _mean_with_int_default(default=1):
+    sel = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ)
+    return rasp.numerical(rasp.Aggregate(sel, rasp.indices, default=default))  # holds 1 (default) and 1.0 (a mean)
+
+
+@pytest.mark.parametrize("build", [
+    lambda: rasp.Map(str, _mean_with_int_default()),  # fuzz seed 1, program 879: '1' where the evaluator says '1.0'
+    lambda: rasp.SequenceMap(lambda x, y: f"{x}{y}", _mean_with_int_default(), rasp.indices),
+    lambda: rasp.Map(lambda x: type(x).__name__, rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LT), rasp.Map(lambda i: 0 if i else 1, rasp.indices),
+        default=0.0)),  # a categorical Aggregate: its default 0.0 and the selected 0
+    lambda: rasp.Map(lambda b: repr(b), rasp.SequenceMap(lambda x, y: True if x == y else 1, rasp.tokens,
+                                                         rasp.indices)),  # True and 1
+], ids=["str-of-mean", "format-of-mean", "type-of-aggregate", "repr-of-bool-or-int"])
+def test_a_function_telling_equal_values_of_two_types_apart_is_refused(build):
+    with pytest.raises(gb.CompileError, match="equal values that its input holds as one value"):
+        gb.compile_rasp_to_model(build(), vocab={0, 1, 2}, max_seq_len=3)
+
+
+@pytest.mark.parametrize("build", [
+    lambda: rasp.Map(lambda x: 2 * x, _mean_with_int_default(0)),
+    lambda: rasp.Map(lambda x: x > 0.5, _mean_with_int_default(0)),
+    lambda: rasp.Aggregate(rasp.Select(rasp.indices, rasp.tokens, rasp.Comparison.EQ), _mean_with_int_default(0),
+                           default=0.0),  # fuzz seed 0, programs 60 and 124
+    lambda: rasp.Map(str, rasp.Map(lambda x: round(x), _mean_with_int_default(0))),  # round gives ints either way
+], ids=["double", "threshold", "aggregate-of-mean", "str-of-round"])
+def test_functions_that_treat_them_alike_compile_exactly(build):
+    exact(build(), {0, 1, 2}, 3)
+
+
+def test_value_sets_record_the_twins():
+    from glassbox.compiler import graph, validate, values
+
+    program = rasp.Map(lambda x: x, _mean_with_int_default(0))
+    dag = graph.build(program)
+    sets = values.infer(dag, validate.check_arguments(program, {0, 1}, 3, False, "BOS", "PAD"))
+    mean = sets[dag.label(program.inner)]
+    assert 0 in mean.values and any(type(t) is not int and t == 0 for t in mean.twins)

@@ -91,3 +91,13 @@ def test_float64_numerical_outputs_are_tighter(reduction):
     values = rasp.numerical(rasp.Map(lambda t: t / 4 - 0.3, rasp.tokens))
     program = rasp.numerical(rasp.Aggregate(SMALLER_BEFORE, values, default=1.5, reduction=reduction))
     assert_exact(program, (0, 1, 2, 3), 6, dtype="float64")  # within 1e-9 relative
+
+
+def test_float_sums_are_rounded_once_so_a_threshold_on_them_is_exact():
+    # 0.1 + 0.2 + 0.4 is 0.7000000000000001 or 0.7 by summation order; the evaluator and the value sets both
+    # round the exact sum once, so a categorical read sitting on the tie agrees on every order.
+    values = rasp.numerical(rasp.Map(lambda t: {"a": 0.1, "b": 0.2, "c": 0.4}[t], rasp.tokens))
+    total = rasp.numerical(rasp.Aggregate(PREVS, values, default=0, reduction="sum"))
+    orders = [list(p) for p in ("abc", "acb", "bca", "cab")]
+    assert len({rasp.evaluate(total, seq)[-1] for seq in orders}) == 1
+    assert_exact(rasp.Map(lambda v: v > 0.7, total), ("a", "b", "c"), 4)

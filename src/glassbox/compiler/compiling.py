@@ -17,6 +17,7 @@ from glassbox.compiler import (
     validate,
     values,
 )
+from glassbox.compiler import verify as verifying
 from glassbox.compiler.nodes import Compilation
 from glassbox.errors import CompileError
 from glassbox.model.compiled import CompiledModel
@@ -33,6 +34,7 @@ def compile_rasp_to_model(
     dtype: str = "float32",
     max_params: "int | None" = None,
     strict_causal: bool = False,
+    verify: "int | str | None" = None,
 ) -> CompiledModel:
     """Compile a RASP program to an exact transformer (tracr's signature).
 
@@ -48,12 +50,16 @@ def compile_rasp_to_model(
             parameters; None: no limit, but a `GlassboxWarning` with the size above 50M.
         strict_causal: with `causal=True`, refuse a program not proved prefix-stable (by default a
             `GlassboxWarning` names its look-ahead expressions; see `glassbox.rasp.prefix_stable`).
+        verify: before returning, compare the model with the evaluator on this many random inputs, or on
+            every input ("exhaustive"); the result is `model.verification` (inputs on which the
+            evaluator raises are skipped and counted there).
 
     Returns:
         A `glassbox.CompiledModel`.
 
     Raises:
         CompileError: listing every expression that cannot be compiled, before any weights exist.
+        VerificationError: with `verify`, the first input on which the model and the evaluator differ.
     """
     del mlp_exactness  # precision is derived from the value sets and max_seq_len
     options = validate.check_arguments(program, vocab, max_seq_len, causal, compiler_bos, compiler_pad, dtype)
@@ -68,7 +74,10 @@ def compile_rasp_to_model(
     budget.check(budget.size(chosen, lowered, plan, options), dag.label(program), options, max_params)
     assembled = assemble.assemble(chosen, lowered, plan, options)
     comp = Compilation(options, dag, sets, chosen, lowered, plan, assembled)
-    return CompiledModel(
+    model = CompiledModel(
         to_torch.to_torch(assembled, options), residual_labels=assembled.ir.residual.labels,
         token_ids=assembled.token_ids, output_values=chosen.output_values, bos=options.bos, pad=options.pad,
         max_seq_len=options.max_seq_len, circuit=circuit.build(comp), program=program, compilation=comp)
+    if verify:
+        model.verification = verifying.verify(model, program, verify, dag.sink_label)
+    return model

@@ -81,6 +81,9 @@ class ValueSet:
             SequenceMap of them pairs only values with the same count.
         table: for Maps and SequenceMaps, the function's result per argument tuple (None where
             it raised), so no later pass calls a user function again.
+        twins: values equal to one in `values` but of another type or sign (`0.0` for `0`, `True`
+            for `1`): the residual stream holds them as that one value, so every function reading
+            them is checked to give them equal results (`values.infer`).
     """
 
     values: "tuple[Any, ...] | None"
@@ -88,6 +91,7 @@ class ValueSet:
     failures: tuple[str, ...] = ()
     by_count: "ByCount | None" = None
     table: "Mapping[tuple[Any, ...], Any] | None" = None
+    twins: tuple[Any, ...] = ()
 
     @property
     def bounded(self) -> bool:

@@ -5,6 +5,7 @@ unlike tracr, which enumerates {0, 1/n} and so mis-compiles maps after `frac_pre
 """
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -18,8 +19,14 @@ MAX_VALUES = 100_000  # beyond this a value set is "unbounded" (only linear read
 
 
 def infer(graph: Graph, options: Options) -> ValueSets:
-    """Value sets for every SOp of the program, by label."""
+    """Value sets for every SOp of the program, by label.
+
+    Raises:
+        CompileError: a value is unhashable, or a function gives different results on equal values
+            of different types that its input holds as one value (`str` of `0` and of `0.0`).
+    """
     out: dict[str, ValueSet] = {}
+    conflicts: list[tuple[str, str]] = []
     for node in graph.nodes:
         if isinstance(node, rasp.SOp):
             label = graph.label(node)
@@ -28,7 +35,63 @@ def infer(graph: Graph, options: Options) -> ValueSets:
             except _Unhashable as exc:
                 raise CompileError([(label, f"produces the unhashable value {exc.value!r:.60} "
                                             "(RASP values must be hashable: return a tuple, not a list)")]) from None
+            if isinstance(node, (rasp.Map, rasp.SequenceMap)):
+                out[label], conflict = _check_twins(node, graph, out)
+                if conflict:
+                    conflicts.append((label, conflict))
+    if conflicts:
+        raise CompileError(conflicts)
     return out
+
+
+def _check_twins(node: "rasp.Map | rasp.SequenceMap", graph: Graph, sets: Mapping[str, ValueSet]
+                 ) -> tuple[ValueSet, "str | None"]:
+    """Call the function on its inputs' twins too: they must give what their equal value gives (then the
+    results' own twins are recorded); a first difference is returned as a problem."""
+    vs = sets[graph.label(node)]
+    inputs = [node.inner] if isinstance(node, rasp.Map) else [node.fst, node.snd]
+    args = [sets[graph.label(x)] for x in inputs]
+    if not any(a.twins for a in args) or any(a.values is None for a in args) or vs.values is None:
+        return vs, None
+    reps = [{v: v for v in a.values or ()} for a in args]
+    tuples: list[tuple[Any, ...]]
+    if isinstance(node, rasp.SequenceMap) and node.fst is node.snd:
+        tuples = [(t, t) for t in args[0].twins]
+    elif isinstance(node, rasp.Map):
+        tuples = [(t,) for t in args[0].twins]
+    else:
+        fst, snd = args
+        tuples = [(x, y) for x in (fst.values or ()) + fst.twins for y in (snd.values or ()) + snd.twins
+                  if x in fst.twins or y in snd.twins]
+    table = vs.table or {}
+    results = []
+    for tup in tuples:
+        rep = tuple(r[t] for r, t in zip(reps, tup, strict=True))
+        got, want = safe_call(node.f, *tup), table[rep] if rep in table else safe_call(node.f, *rep)
+        if (got is None) != (want is None) or got != want:
+            shown = ", ".join(f"{t!r} ({type(t).__name__})" for t in tup)
+            same = ", ".join(f"{r!r} ({type(r).__name__})" for r in rep)
+            return vs, (f"its function gives {got!r} on {shown} but {want!r} on {same}, equal values that its "
+                        "input holds as one value (one direction, or one number): make them one type (for a "
+                        "numerical Aggregate of floats, a float default such as default=0.0)")
+        results.append(got)
+    return dataclasses.replace(vs, twins=_twins([*vs.values, *vs.twins, *results])), None
+
+
+def _twins(values: Any) -> tuple[Any, ...]:
+    """The values equal to an earlier one but of another type or sign (`0.0` after `0`), once each."""
+    first: dict[Any, Any] = {}
+    seen: set[tuple[type, str]] = set()
+    out = []
+    for v in values:
+        if v is None:
+            continue
+        rep = first.setdefault(v, v)
+        key = (type(v), repr(v))
+        if key != (type(rep), repr(rep)) and key not in seen:
+            seen.add(key)
+            out.append(v)
+    return tuple(out)
 
 
 class _Unhashable(Exception):
@@ -80,15 +143,15 @@ def _infer_one(node: rasp.SOp, graph: Graph, sets: Mapping[str, ValueSet], vocab
         if node.encoding is rasp.Encoding.CATEGORICAL:
             if inner.values is None:
                 return ValueSet(None, True)
-            return _make(inner.values + default, may_be_none=node.default is None or inner.may_be_none)
+            return _make(inner.values + default + inner.twins, may_be_none=node.default is None or inner.may_be_none)
         if inner.values is None or not inner.numeric:
             return ValueSet(None, node.default is None)
         found = _means(inner.values, n)
         if found is None:
             return ValueSet(None, node.default is None)
         counts = {0: frozenset(default), **found}
-        means = set().union(*counts.values())
-        made = _make(tuple(means), may_be_none=node.default is None)
+        means = [v for vs in counts.values() for v in vs]  # a list: the default 0 and the mean 0.0 are twins
+        made = _make(means, may_be_none=node.default is None)
         return dataclasses.replace(made, by_count=(selector_key(node.selector, graph), counts))
     raise TypeError(f"no value-set rule for {type(node).__name__}")
 
@@ -104,7 +167,7 @@ def _make(values: Any, may_be_none: bool = False, failures: tuple[str, ...] = ()
     distinct = bases.sorted_values(values)
     if len(distinct) > MAX_VALUES:
         return ValueSet(None, none, failures)
-    return ValueSet(tuple(distinct), none, failures)
+    return ValueSet(tuple(distinct), none, failures, twins=_twins(values))
 
 
 def _apply(f: Callable[..., Any], argsets: list[tuple[Any, ...]], may_be_none: bool) -> ValueSet:
@@ -131,10 +194,17 @@ def safe_call(f: Callable[..., Any], *args: Any) -> Any:
 
 
 def _means(values: tuple[Any, ...], n: int) -> "dict[int, frozenset[Any]] | None":
-    """Per count 1..n, every mean of a multiset of that many `values`; None if too many."""
-    exact = all(isinstance(v, (int, bool, Fraction)) for v in values)
-    base: set[Any] = {Fraction(v) if exact else float(v) for v in values}
-    sums: set[Any] = set(base)
+    """Per count 1..n, every mean of a multiset of that many `values`; None if too many.
+
+    Sums are exact and each mean is rounded once, as the evaluator computes it
+    (`rasp.evaluator.mean`), so the enumerated means are the evaluator's to the last bit. The
+    values are scaled to integers over their common denominator, so the sums are integer sums and
+    `s / (scale * count)` is Python's correctly rounded integer division.
+    """
+    exact = [Fraction(v) for v in values]
+    scale = math.lcm(*(f.denominator for f in exact)) if exact else 1
+    base = {int(f * scale) for f in exact}
+    sums = set(base)
     out: dict[int, frozenset[Any]] = {}
     total = 0
     for count in range(1, n + 1):
@@ -142,7 +212,7 @@ def _means(values: tuple[Any, ...], n: int) -> "dict[int, frozenset[Any]] | None
             if len(sums) * len(base) > 20 * MAX_VALUES:
                 return None
             sums = {s + v for s in sums for v in base}
-        out[count] = frozenset(float(s / count) for s in sums)
+        out[count] = frozenset(s / (scale * count) for s in sums)
         total += len(out[count])
         if total > 4 * MAX_VALUES:
             return None

@@ -9,10 +9,10 @@ from glassbox import rasp
 from glassbox.fuzz.campaign import Failure as Failure
 from glassbox.fuzz.campaign import Summary as Summary
 from glassbox.fuzz.campaign import run as run
+from glassbox.fuzz.generate import generate as generate
 from glassbox.fuzz.oracle import Outcome as Outcome
 from glassbox.fuzz.oracle import agree as agree
 from glassbox.fuzz.oracle import check as check
-from glassbox.fuzz.generate import generate as generate
 from glassbox.fuzz.program import Node as Node
 from glassbox.fuzz.program import Program as Program
 from glassbox.fuzz.program import build as build

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from glassbox.fuzz import oracle as check_mod
-from glassbox.fuzz.oracle import Outcome
 from glassbox.fuzz.generate import generate
+from glassbox.fuzz.oracle import Outcome
 from glassbox.fuzz.program import Program, to_source
 from glassbox.fuzz.shrink import shrink
 
@@ -178,7 +178,8 @@ def run(n: int, seed: int = 0, *, start: int = 0, causal: bool = False, dtype: s
             path = folder / f"seed{seed}-{index:05d}-{outcomes[index].status}.py"
             path.write_text(failure_file(small, small_outcome, seed, index, causal, dtype))
         failures.append(Failure(index, outcomes[index], program, small, small_outcome, path))
-    summary = Summary(seed, start, n, causal, dtype, dict(counts), dict(reasons), tuple(failures),
+    summary = Summary(seed, start, n, causal, dtype, {str(k): v for k, v in counts.items()},
+                      {(str(s), r): v for (s, r), v in reasons.items()}, tuple(failures),
                       tuple(outcomes[i].compile_s for i in sorted(outcomes)), time.perf_counter() - began)
     if folder is not None:
         (folder / "summary.json").write_text(json.dumps(summary.to_json(), indent=1, default=repr))

@@ -16,7 +16,7 @@ from glassbox.fuzz.program import NUMERIC_KINDS, IllTyped, Node, Program, Typed,
 MIN_OPS, MAX_OPS = 3, 9  # non-primitive nodes drawn per program (before pruning)
 _WEIGHTS = {"map": 3.0, "sequence_map": 2.0, "linear_sequence_map": 0.6, "aggregate": 2.6, "width": 1.0,
             "full": 0.3}
-_DEFAULTS = {"int": [0, 1, -1], "bool": [False, True], "float": [0.0, 0.5], "str": ["a", "z"]}
+_DEFAULTS: dict[str, list[Any]] = {"int": [0, 1, -1], "bool": [False, True], "float": [0.0, 0.5], "str": ["a", "z"]}
 
 
 def rng_for(seed: int, index: int) -> random.Random:
@@ -151,7 +151,7 @@ class _Generator:
             sel = self.selector()
             if sel is None:
                 return None
-            default = self.rng.choice([0, 0, 0, 1, -1, 0.5])
+            default: Any = self.rng.choice([0, 0, 0, 1, -1, 0.5])
             return self.add(Node("aggregate", (sel, self.rng.choice(numbers)), const=default, numerical=True))
         # categorical: a selector that picks one value, so the evaluator gives it meaning
         pattern = self.rng.random()

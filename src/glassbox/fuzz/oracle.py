@@ -1,10 +1,11 @@
 """One fuzzed program → an `Outcome`: compile it, run it, and compare with the RASP evaluator.
 
-The comparison is strict: a categorical output must equal the evaluator's value *and have its
-type* (`'0'` is not `'0.0'`, `True` is not `1`), None only where the evaluator says None; a
-numerical output must be within 1e-4·max(1, |ref|) in float32 (1e-9 in float64), the README's
-contract. Inputs on which the evaluator itself raises are outside the program's meaning and are
-skipped (and counted).
+The comparison is strict: a categorical output must equal the evaluator's value and have its
+type (`'0'` is not `'0.0'`, `(0,)` is not `[0]`), None only where the evaluator says None; numbers
+compare by value (`0 == 0.0 == False`: one RASP value, which the compiler holds in one direction and
+refuses to feed to a function that tells the types apart); a numerical output must be within
+1e-4·max(1, |ref|) in float32 (1e-9 in float64), the README's contract. Inputs on which the
+evaluator itself raises are outside the program's meaning and are skipped (and counted).
 """
 
 import dataclasses
@@ -19,14 +20,16 @@ import warnings
 from collections.abc import Iterator
 from typing import Any, Literal
 
+from glassbox.compiler.verify import TOLERANCE as TOLERANCE
+from glassbox.compiler.verify import agree as agree
 from glassbox.errors import CompileError, EvaluationError
 from glassbox.fuzz.program import Program, build
 
 Status = Literal["ok", "rejected", "mismatch", "exception", "vacuous", "timeout"]
-TOLERANCE = {"float32": 1e-4, "float64": 1e-9}
 EXHAUSTIVE_LIMIT = 1_500  # all inputs of length 1..N when there are at most this many
 N_RANDOM = 300  # else this many random ones (every length represented)
 SLOW_S = 10.0  # a compile slower than this is reported
+MAX_PARAMS = 2_000_000  # larger models are refused (a CompileError) before their weights are built
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,15 +64,6 @@ class Outcome:
         return self.status in ("mismatch", "exception")
 
 
-def agree(out: Any, ref: Any, numerical: bool, dtype: str = "float32") -> bool:
-    """The model's value `out` is the evaluator's `ref` (see the module docstring)."""
-    if ref is None or out is None:
-        return ref is None and out is None
-    if numerical:
-        return isinstance(out, float) and abs(out - ref) <= TOLERANCE[dtype] * max(1.0, abs(ref))
-    return type(out) is type(ref) and out == ref
-
-
 def inputs(program: Program, seed: int = 0, exhaustive_limit: int = EXHAUSTIVE_LIMIT,
            n_random: int = N_RANDOM) -> list[list[Any]]:
     """Every input of length 1..N when there are few enough, else random ones (deterministic)."""
@@ -96,6 +90,7 @@ def check(program: Program, causal: bool = False, dtype: str = "float32", seed: 
     from glassbox.rasp import evaluator
 
     sop = build(program)
+    options.setdefault("max_params", MAX_PARAMS)
     start = time.perf_counter()
     try:
         with warnings.catch_warnings(), _deadline(timeout_s):
@@ -142,7 +137,7 @@ def rejection_reason(exc: CompileError) -> str:
     reason = exc.problems[0][1]
     reason = re.sub(r"'[^']*'", "'…'", reason)
     reason = re.sub(r"\[[^\]]*\]|\([^)]*\)", "(…)", reason)
-    reason = re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "N", reason)
+    reason = re.sub(r"\d[\d,]*(\.\d+)?(e[+-]?\d+)?", "N", reason)
     return reason[:110]
 
 

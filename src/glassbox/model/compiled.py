@@ -106,6 +106,7 @@ class CompiledModel:
         self.program = program
         self.compilation = compilation
         self._sparse_plan: sparse.SparsePlan | None = None
+        self.verification: Any = None  # compile_rasp_to_model(verify=...)'s `glassbox.compiler.verify.Verification`
 
     # -- shape ----------------------------------------------------------------------------------
     @property

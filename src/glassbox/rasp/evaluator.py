@@ -5,6 +5,7 @@ expression (by label), the position in the sequence, and the offending values.
 """
 
 import abc
+import fractions
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -195,7 +196,7 @@ def _aggregate(node: sops.Aggregate, selected: np.ndarray, values: list[Any], la
                     f"numerical Aggregate {label!r} at position {q}: cannot average non-numeric or non-finite "
                     f"values {bad[:4]!r}"
                 )
-            out.append(sum(chosen) / len(chosen))
+            out.append(mean(chosen))
         else:
             distinct = _distinct(chosen)
             if len(distinct) > 1:
@@ -217,12 +218,37 @@ def _reduce(node: sops.Aggregate, chosen: list[Any], label: str, q: int, numeric
                                   f"{'add' if node.reduction == 'sum' else 'compare'} the non-numeric or "
                                   f"non-finite values {bad[:4]!r}")
     if node.reduction == "sum":
-        return sum(chosen)
+        return exact_sum(chosen)
     try:
         return max(chosen) if node.reduction == "max" else min(chosen)
     except TypeError as exc:
         raise EvaluationError(f"Aggregate {label!r} ({node.reduction}) at position {q}: the selected values "
                               f"{_distinct(chosen)[:4]!r} cannot be ordered ({exc})") from exc
+
+
+def mean(values: Sequence[Any]) -> float:
+    """The mean of numbers, computed exactly and rounded once (so it does not depend on their order).
+
+    The compiler enumerates means the same way, so a mean the evaluator gives is always one of the
+    values the compiler expects, to the last bit (naive float sums differ by an ulp across orders).
+
+    >>> mean([0.1, 0.2, 0.4]) == mean([0.1, 0.4, 0.2]), sum([0.1, 0.2, 0.4]) == sum([0.1, 0.4, 0.2])
+    (True, False)
+    """
+    if all(isinstance(v, int) for v in values):  # bools too: an int sum, correctly rounded division
+        return sum(values) / len(values)
+    return float(sum(map(fractions.Fraction, values)) / len(values))
+
+
+def exact_sum(values: Sequence[Any]) -> Any:
+    """The sum of numbers, computed exactly and rounded once (ints stay ints), as the compiler enumerates sums.
+
+    >>> exact_sum([0.1, 0.2, 0.4]) == exact_sum([0.1, 0.4, 0.2]), sum([0.1, 0.2, 0.4]) == sum([0.1, 0.4, 0.2])
+    (True, False)
+    """
+    if all(isinstance(v, int) for v in values):
+        return sum(values)
+    return float(sum(map(fractions.Fraction, values)))
 
 
 def _distinct(values: list[Any]) -> list[Any]:
