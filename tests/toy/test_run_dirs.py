@@ -164,3 +164,14 @@ def test_config_file_round_trip_and_toml(tmp_path, capsys):
                      "--no-progress"]) == 0  # fmt: skip
     saved = json.loads((tmp_path / "dd" / "config.json").read_text())
     assert (saved["name"], saved["sizes"], saved["data"]["n_features"], saved["train"]["steps"]) == ("mine", [3], 20, 4)
+
+
+def test_a_run_directory_of_the_previous_format_resumes_without_doubling(tmp_path):
+    out = tmp_path / "old"
+    exp = lab.preset("intro").with_train(steps=6, batch_size=32, eval_batch_size=64)
+    out.mkdir()
+    # The previous version kept an "environment" entry in config.json and no "unit" in the records.
+    (out / "config.json").write_text(json.dumps({**exp.to_dict(), "environment": {"torch": "2.x"}}))
+    (out / "results.json").write_text(json.dumps({"instances": [{"run": "", "instance": 0, "W": []}]}))
+    lab.run_experiment(exp, out, progress=False)
+    assert len(json.loads((out / "results.json").read_text())["instances"]) == 10

@@ -112,7 +112,7 @@ def comparable(config: dict[str, Any]) -> dict[str, Any]:
     """The part of a saved config that must match to resume: all but where and how fast it runs."""
     runs = [{**r, "train": {k: v for k, v in r["train"].items() if k not in ("device", "threads")}}
             for r in config.get("runs", [])]  # fmt: skip
-    return {**config, "runs": runs}
+    return {**{k: v for k, v in config.items() if k != "environment"}, "runs": runs}  # older files kept it here
 
 
 def run_experiment(
@@ -155,7 +155,7 @@ def run_experiment(
 
     units = [unit(i, run) for i, run in enumerate(exp.runs)]
     results = runner.run_units(
-        out_dir, exp.to_dict(), units, key_of=lambda r: r["unit"], records_key="instances",
+        out_dir, exp.to_dict(), units, key_of=lambda r: r.get("unit"), records_key="instances",
         comparable=comparable, force=force, progress=progress, header={"experiment": exp.name},
         executor=executor, address=address,
     )  # fmt: skip

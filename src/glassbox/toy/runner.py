@@ -93,7 +93,9 @@ def run_units(
     out = Path(out)
     saved = results_io.claim(out, config, comparable, force) or {}
     results: dict[str, Any] = {**saved, **(header or {}), "environment": environment()}
-    results.setdefault(records_key, [])
+    keys = {u.key for u in units}
+    # Records of no unit of this config (an older file's format) are dropped rather than doubled.
+    results[records_key] = [r for r in results.get(records_key, []) if key_of(r) in keys]
     done = {key_of(r) for r in results[records_key]}
     todo = [u for u in units if u.key not in done]
     path = out / results_io.RESULTS
