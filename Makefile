@@ -38,7 +38,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 $(EXTRAS): $(STAMP)
-	$(PY) -m pip install -q -e ".[dev,tl3,onnx,sae,nnsight]"
+	$(PY) -m pip install -q -e ".[dev,tl3,onnx,sae,nnsight,ray,slurm]"
 	touch $(EXTRAS)
 
 $(STAMP4): pyproject.toml Makefile
