@@ -1,6 +1,6 @@
 """The ground-truth circuit: removing a non-edge changes nothing, bit for bit; removing an edge changes the output.
 
-Every library program, causal and not, on all inputs up to EXHAUSTIVE inputs (else a random sample):
+Every library program, causal and not, on all inputs if there are at most EXHAUSTIVE (else as many random ones):
 - every pair of nodes (sender first) that is not an edge, removed alone (on FEW of the inputs; for programs
   of more than SMALL nodes, SAMPLED of the pairs) and all at once (on all inputs): logits identical;
 - every edge, removed alone: the decoded output changes on some input (FEW inputs tried first, then all),
@@ -26,7 +26,7 @@ from glassbox.inspect import circuit_graph as cg
 
 from .export_cases import PROGRAMS, compiled, random_seqs
 
-EXHAUSTIVE = 400
+EXHAUSTIVE = 250
 FEW = 40  # inputs (every length) for each non-edge removed alone; all of them for all non-edges at once
 SAMPLED = 60  # non-edges removed alone, in programs of more than SMALL nodes (shuffle_dyck2 has 280)
 SMALL = 11  # nodes; sort_freq (11) runs in the fast tier, shuffle_dyck (15) and shuffle_dyck2 (27) in the slow one
