@@ -110,3 +110,11 @@ def test_a_numerical_sop_in_a_joint_feature_is_read_through_its_categorical_copy
     kinds = {s.label: s.kind for s in model.circuit}
     assert kinds["aggregate.categorical"] == "ImplicitCategorical"
     assert kinds["indices&aggregate.joint"] == "JointFeature"
+
+
+def test_only_the_selectors_own_selects_are_its_atoms():
+    # the Select inside `mean` (an SOp the OR reads) is no atom of the OR: two pairs, not three
+    mean = rasp.numerical(rasp.Aggregate(select(k, k, lambda a, b: a + 1 == b), i, default=0))
+    sel = (select(i, k, rasp.Comparison.GEQ) | select(mean, i, GT)).named("sel")
+    model = assert_exact(rasp.SelectorWidth(sel), (0, 1, 2), 4)
+    assert {s.label: s.kind for s in model.circuit}["sel"].startswith("SelectorOr: by its truth table over 2 ")
