@@ -29,6 +29,7 @@ from glassbox.compiler.nodes import Graph, ValueSets
 Predicate = Callable[[Any, Any], bool]
 MAX_STATES = 1 << 16  # combinations of pair states in a truth table
 MAX_PAIRS = 1_000_000  # key x query value pairs (times atoms) enumerated per pair
+MAX_JOINT = 4096  # values of one joint feature (it has one dimension and one MLP unit per combination)
 MAX_PARTITIONED = 6  # pairs up to which every partition into blocks is tried (Bell(6) = 203)
 
 
