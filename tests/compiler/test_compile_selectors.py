@@ -109,4 +109,23 @@ def test_a_numerical_sop_in_a_joint_feature_is_read_through_its_categorical_copy
     model = assert_exact(rasp.SelectorWidth(sel.named("sel")), (1, 2), 5)
     kinds = {s.label: s.kind for s in model.circuit}
     assert kinds["aggregate.categorical"] == "ImplicitCategorical"
-    assert kinds["indices&aggregate.joint"] == "JointFeature"
+    joints = [s for s in model.circuit if s.kind == "JointFeature"]
+    assert [sorted(s.children) for s in joints] == [["aggregate", "indices"]]
+
+
+def test_only_the_selectors_own_selects_are_its_atoms():
+    # the Select inside `mean` (an SOp the OR reads) is no atom of the OR: two pairs, not three
+    mean = rasp.numerical(rasp.Aggregate(select(k, k, lambda a, b: a + 1 == b), i, default=0))
+    sel = (select(i, k, rasp.Comparison.GEQ) | select(mean, i, GT)).named("sel")
+    model = assert_exact(rasp.SelectorWidth(sel), (0, 1, 2), 4)
+    assert {s.label: s.kind for s in model.circuit}["sel"].startswith("SelectorOr: by its truth table over 2 ")
+
+
+def test_a_joint_feature_too_large_to_build_is_refused_naming_the_selector():
+    # (v3, v4) are functions of one position, but their value sets multiply: 11,224 combinations
+    v3 = rasp.numerical(rasp.Aggregate(select(k, k, LEQ), i, default=0))
+    v4 = rasp.SequenceMap(lambda x, y: x * y, v3, i)
+    sel = (select(i, v3, LT) | select(i, v4, lambda a, b: a + 1 == b)).named("huge_or")
+    with pytest.raises(gb.CompileError) as info:
+        gb.compile_rasp_to_model(rasp.numerical(rasp.Aggregate(sel, i, default=0)), vocab={"a", "b"}, max_seq_len=6)
+    assert "joint feature" in dict(info.value.problems)["huge_or"]

@@ -1,6 +1,12 @@
 """nnsight traces the compiled module as it is: `NNsight(model.module)` reads a head's output and patches it,
-and the patch's effect equals the same edit made with glassbox's own hook."""
+and the patch's effect equals the same edit made with glassbox's own hook.
 
+nnsight by default mounts `.save()` on every Python object, process-wide, which breaks torch's ONNX writer
+(`onnx_ir.save` is looked up lazily, and the mounted method wins) for every later test; so the test turns that
+off through nnsight's own config file and calls `nnsight.save(value)` instead.
+"""
+
+import pathlib
 import random
 
 import pytest
@@ -21,8 +27,12 @@ def _model_and_ids() -> tuple[gb.CompiledModel, torch.Tensor, list[int]]:
     return model, model.encode(seqs), [len(s) for s in seqs]
 
 
-def test_nnsight_reads_and_patches_a_head_as_our_hook_does() -> None:
+def test_nnsight_reads_and_patches_a_head_as_our_hook_does(tmp_path: pathlib.Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "nnsight.yaml").write_text("APP:\n  PYMOUNT: false\n")
+    monkeypatch.setenv("NNSIGHT_CONFIG", str(tmp_path / "nnsight.yaml"))
     nnsight = pytest.importorskip("nnsight")  # imported here, so collection never depends on it
+    assert not hasattr(object(), "save"), "nnsight was imported before this test, with .save mounted"
     model, ids, lengths = _model_and_ids()
     name = f"blocks.{LAYER}.attn.hook_z"
     _, cache = model.run_with_cache(ids)
@@ -32,11 +42,11 @@ def test_nnsight_reads_and_patches_a_head_as_our_hook_does() -> None:
 
     traced = nnsight.NNsight(model.module)
     with traced.trace(ids):
-        read = traced.blocks[LAYER].attn.hook_z.output[:, :, HEAD].save()
-        clean = traced.output.save()
+        read = nnsight.save(traced.blocks[LAYER].attn.hook_z.output[:, :, HEAD])
+        clean = nnsight.save(traced.output)
     with traced.trace(ids):
         traced.blocks[LAYER].attn.hook_z.output[:, :, HEAD] = donor
-        patched = traced.output.save()
+        patched = nnsight.save(traced.output)
 
     def patch(z: torch.Tensor, hook: object) -> torch.Tensor:
         z = z.clone()

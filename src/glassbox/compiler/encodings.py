@@ -326,6 +326,11 @@ class _Choice:
                 else:
                     deps |= got
                 sides.append(label)
+            joint = len(group.keys) > 1 or len(group.queries) > 1
+            pairs = [len(self.by_label[x].categorical or {}) if x in self.by_label else 0 for x in sides]
+            if joint and pairs[0] * pairs[1] > selectors.MAX_PAIRS:
+                self.problem(user.selector, f"its group over {sides[0]!r} x {sides[1]!r} has {pairs[0]:,} x "
+                                            f"{pairs[1]:,} value pairs to tabulate (> {selectors.MAX_PAIRS:,})")
             groups.append((sides[0], sides[1], group.predicate))
         self.selectors[op or self.graph.label(user)] = tuple(groups)
         return deps
@@ -345,10 +350,11 @@ class _Choice:
         size = 1
         for r in ranges:
             size *= len(r)
-        if size > values.MAX_VALUES:
+        if size > selectors.MAX_JOINT:
             self.problem(sel, f"its joint feature of {', '.join(components)} would have {size:,} values "
-                              f"(> {values.MAX_VALUES:,})")
-            return label, None
+                              f"(> {selectors.MAX_JOINT:,}: every combination of their values); select on one "
+                              "SOp that combines them (a SequenceMap) instead")
+            return label, _EMPTY
         dirs = tuple(Direction(label, v) for v in itertools.product(*ranges))
         self.by_label[label] = Encoded({d.value: {d: 1.0} for d in dirs}, None, frozenset({label}),
                                        Storage.MATERIALISED, OpKind.MLP, dirs, (), deps)

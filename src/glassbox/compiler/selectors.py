@@ -29,6 +29,7 @@ from glassbox.compiler.nodes import Graph, ValueSets
 Predicate = Callable[[Any, Any], bool]
 MAX_STATES = 1 << 16  # combinations of pair states in a truth table
 MAX_PAIRS = 1_000_000  # key x query value pairs (times atoms) enumerated per pair
+MAX_JOINT = 4096  # values of one joint feature (it has one dimension and one MLP unit per combination)
 MAX_PARTITIONED = 6  # pairs up to which every partition into blocks is tried (Bell(6) = 203)
 
 
@@ -132,7 +133,8 @@ class _Table:
     def __init__(self, sel: rasp.Selector, graph: Graph, sets: ValueSets) -> None:
         self.sel, self.graph, self.sets = sel, graph, sets
         self.label = graph.label(sel)
-        self.atoms = [n for n in rasp.walk(sel) if isinstance(n, rasp.Select)]
+        self.nodes = _selector_nodes(sel)  # the combinators and Selects, children first (not the SOps below)
+        self.atoms = [n for n in self.nodes if isinstance(n, rasp.Select)]
         self.pairs: list[tuple[str, str]] = []
         for atom in self.atoms:
             pair = (graph.label(atom.keys), graph.label(atom.queries))
@@ -148,7 +150,7 @@ class _Table:
         return tuple(holds(self.atoms[i].predicate, key, query) for i in self.members[pair])
 
     def plan(self) -> Plan:
-        if any(isinstance(n, rasp.ConstantSelector) for n in rasp.walk(self.sel)):
+        if any(isinstance(n, rasp.ConstantSelector) for n in self.nodes):
             return self.fail("a ConstantSelector cannot be compiled (its matrix is fixed for one length)")
         states: list[list[State]] = []
         for j, (keys, queries) in enumerate(self.pairs):
@@ -184,7 +186,7 @@ class _Table:
     def truth(self, combo: tuple[State, ...]) -> bool:
         """The selector's value when pair j is in state combo[j]."""
         values: dict[int, bool] = {}
-        for node in rasp.walk(self.sel):
+        for node in self.nodes:
             if isinstance(node, rasp.Select):
                 i = self.atoms.index(node)
                 j = self.pair_of[i]
@@ -235,6 +237,24 @@ class _Table:
             return tuple(self.state(j, ks[a], qs[b]) for j, (a, b) in zip(block, where, strict=True)) in allowed
 
         return PlannedGroup(keys, queries, predicate)
+
+
+def _selector_nodes(sel: rasp.Selector) -> list[rasp.Selector]:
+    """The selector's own nodes in post-order: combinators and Selects, not the SOps the Selects read."""
+    out: list[rasp.Selector] = []
+    seen: set[int] = set()
+
+    def visit(node: rasp.Selector) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for child in node.children:
+            if isinstance(child, rasp.Selector):
+                visit(child)
+        out.append(node)
+
+    visit(sel)
+    return out
 
 
 def _partitions(items: list[int]) -> "list[list[list[int]]]":

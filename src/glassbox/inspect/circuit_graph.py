@@ -16,7 +16,7 @@ model every edge carries a variable that the program uses.
 """
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -216,49 +216,61 @@ def run_with_edges_ablated(model: CompiledModel, inputs: "Sequence[Sequence[Any]
                 _stage(sender, n_layers) >= _stage(receiver, n_layers):
             raise ValueError(f"not an edge between two nodes of this model, sender first: {sender} -> {receiver}")
         cut.setdefault(receiver, []).append(sender)
-    outputs: dict[Node, Tensor] = {}  # this run's output of every sender, as the forward reaches it
-
-    def save(act: Tensor, hook: hooks.HookPoint) -> None:
-        outputs[(hook.name, None)] = act
-
-    def save_heads(z: Tensor, hook: hooks.HookPoint) -> None:
-        layer = _layer(hook.name)
-        w_o = w[f"blocks.{layer}.attn.W_O"]
-        for h in range(w_o.shape[0]):
-            outputs[head(layer, h)] = z[:, :, h] @ w_o[h]
-
-    def cutter(senders: list[Node], weight: "Tensor | None", index: "int | None") -> hooks.HookFn:
-        """A hook that subtracts the senders' outputs (through `weight`, into head `index` if given)."""
-
-        def fn(act: Tensor, hook: hooks.HookPoint) -> Tensor:
-            total = outputs[senders[0]]
-            for sender in senders[1:]:
-                total = total + outputs[sender]
-            removed = total if weight is None else total @ weight
-            if index is None:
-                return act - removed
-            act = act.clone()
-            act[:, :, index] = act[:, :, index] - removed
-            return act
-
-        return fn
-
-    fns: list[tuple[str, hooks.HookFn]] = [(EMBED[0], save), (POS_EMBED[0], save)]
+    run = _Ablation(w)
+    fns: list[tuple[str, hooks.HookFn]] = [(EMBED[0], run.save), (POS_EMBED[0], run.save)]
     for layer in range(n_layers):
-        fns += [(f"blocks.{layer}.attn.hook_z", save_heads), (mlp(layer)[0], save)]
+        fns += [(f"blocks.{layer}.attn.hook_z", run.save_heads), (mlp(layer)[0], run.save)]
     for receiver, senders in cut.items():
         name, index = receiver
         if receiver == unembed(n_layers):
-            fns.append((name, cutter(senders, None, None)))
+            fns.append((name, _Cut(run, senders, None, None)))
         elif index is None:
             layer = _layer(name)
-            fns.append((f"blocks.{layer}.mlp.hook_pre", cutter(senders, w[f"blocks.{layer}.mlp.W_in"], None)))
+            fns.append((f"blocks.{layer}.mlp.hook_pre", _Cut(run, senders, w[f"blocks.{layer}.mlp.W_in"], None)))
         else:
             layer = _layer(name)
             for x in "QKV":
                 fns.append((f"blocks.{layer}.attn.hook_{x.lower()}",
-                            cutter(senders, w[f"blocks.{layer}.attn.W_{x}"][index], index)))
+                            _Cut(run, senders, w[f"blocks.{layer}.attn.W_{x}"][index], index)))
     return model.run_with_hooks(inputs, fns)
+
+
+class _Ablation:
+    """One ablated run: every sender's output, saved as the forward reaches it.
+
+    (Hook functions are methods here rather than closures, so that they are made once, not per run.)
+    """
+
+    def __init__(self, weights: Mapping[str, Tensor]) -> None:
+        self.weights = weights
+        self.outputs: dict[Node, Tensor] = {}
+
+    def save(self, act: Tensor, hook: hooks.HookPoint) -> None:
+        self.outputs[(hook.name, None)] = act
+
+    def save_heads(self, z: Tensor, hook: hooks.HookPoint) -> None:
+        layer = _layer(hook.name)
+        w_o = self.weights[f"blocks.{layer}.attn.W_O"]
+        for h in range(w_o.shape[0]):
+            self.outputs[head(layer, h)] = z[:, :, h] @ w_o[h]
+
+
+class _Cut:
+    """A hook that subtracts the senders' outputs from its activation (through `weight`, into head `index`)."""
+
+    def __init__(self, run: _Ablation, senders: list[Node], weight: "Tensor | None", index: "int | None") -> None:
+        self.run, self.senders, self.weight, self.index = run, senders, weight, index
+
+    def __call__(self, act: Tensor, hook: hooks.HookPoint) -> Tensor:
+        total = self.run.outputs[self.senders[0]]
+        for sender in self.senders[1:]:
+            total = total + self.run.outputs[sender]
+        removed = total if self.weight is None else total @ self.weight
+        if self.index is None:
+            return act - removed
+        act = act.clone()
+        act[:, :, self.index] = act[:, :, self.index] - removed
+        return act
 
 
 def _node(node: Sequence[Any]) -> Node:
