@@ -33,8 +33,9 @@ SMALL = 11  # nodes; sort_freq (11) runs in the fast tier, shuffle_dyck (15) and
 
 
 def _inputs(model: gb.CompiledModel) -> list[list]:
-    seqs = [list(s) for k in range(1, model.max_seq_len + 1) for s in itertools.product(model.vocab, repeat=k)]
-    return seqs if len(seqs) <= EXHAUSTIVE else random_seqs(model, EXHAUSTIVE, seed=0)
+    if sum(len(model.vocab) ** k for k in range(1, model.max_seq_len + 1)) > EXHAUSTIVE:  # count before listing
+        return random_seqs(model, EXHAUSTIVE, seed=0)
+    return [list(s) for k in range(1, model.max_seq_len + 1) for s in itertools.product(model.vocab, repeat=k)]
 
 
 def _pairs(model: gb.CompiledModel) -> list[tuple[cg.Node, cg.Node]]:
