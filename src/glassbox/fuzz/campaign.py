@@ -129,7 +129,7 @@ def _results(tasks: list[tuple[int, int, bool, str, bool, int]], jobs: int) -> I
         yield from pool.imap_unordered(_one, tasks, chunksize=4)
 
 
-def run(n: int, seed: int = 0, *, start: int = 0, causal: bool = False, dtype: str = "float32",
+def run(n: int, seed: int = 0, *, start: int = 0, causal: bool = False, dtype: str = "auto",
         out: "str | os.PathLike[str] | None" = None, do_shrink: bool = True, max_checks: int = 150,
         jobs: int = 1, progress: bool = False) -> Summary:
     """Check programs `start .. start+n-1` of campaign `seed`.
