@@ -150,3 +150,12 @@ def test_twins_and_equal_floats_do_not_break_the_precision_pass():
     flat = rasp.SequenceMap(lambda x, y: 0.5 if x > 1 else 0.5, rasp.tokens, twin)  # every table entry equal
     exact(flat, {0, 1, 2}, 3)
     exact(rasp.numerical(rasp.SequenceMap(lambda x, y: x * y if x else 0.25, rasp.tokens, twin)), {0, 1, 2}, 3)
+
+
+def test_a_sequence_map_of_a_mean_and_a_map_of_it_skips_pairs_that_never_occur():
+    # fuzz seed 2 #424 and seed 3 #1363: the value set pairs a mean with f(mean) of the same count only; the
+    # lookup MLP wrote the other pairs' results into directions that do not exist (KeyError)
+    mean = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ),
+                                         rasp.tokens, default=0))
+    exact(rasp.SequenceMap(lambda x, y: x + y, rasp.Map(lambda x: x * x, mean), mean), {1, 2}, 3)
+    exact(rasp.SequenceMap(lambda x, y: x + y, mean, rasp.Map(lambda x: x * x, mean)), {1, 2}, 3)

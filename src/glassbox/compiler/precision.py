@@ -167,9 +167,10 @@ class _Analysis:
     def out_vector(self, label: str, value: Any) -> Feature:
         if value is None:
             return {}
-        if self.encodings.by_label[label].categorical is None:
+        cat = self.encodings.by_label[label].categorical
+        if cat is None:
             return {Direction(label): float(value)} if value != 0 else {}
-        return {Direction(label, value): 1.0}
+        return {Direction(label, value): 1.0} if value in cat else {}  # as lower.out_vector
 
     def outputs(self, label: str) -> tuple[Direction, ...]:
         return self.encodings.by_label[label].outputs
