@@ -61,8 +61,9 @@ def test_evaluator_mean_does_not_depend_on_order():
 
 # -- equal values of different types (0 and 0.0, 1 and True) are one value in the residual stream ------------------
 def _mean_with_int_default(default=1):
-    sel = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ)
-    return rasp.numerical(rasp.Aggregate(sel, rasp.indices, default=default))  # holds 1 (default) and 1.0 (a mean)
+    sel = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LT)  # position 0 selects nothing: the default
+    # holds 1 (the default) and 1.0 (the mean of 0, 1, 2), or 0 and 0.0 (the mean of 0)
+    return rasp.numerical(rasp.Aggregate(sel, rasp.indices, default=default))
 
 
 @pytest.mark.parametrize("build", [
@@ -159,3 +160,24 @@ def test_a_sequence_map_of_a_mean_and_a_map_of_it_skips_pairs_that_never_occur()
                                          rasp.tokens, default=0))
     exact(rasp.SequenceMap(lambda x, y: x + y, rasp.Map(lambda x: x * x, mean), mean), {1, 2}, 3)
     exact(rasp.SequenceMap(lambda x, y: x + y, mean, rasp.Map(lambda x: x * x, mean)), {1, 2}, 3)
+
+
+# -- selector coverage: a numerical Aggregate whose every query surely selects a key needs no default --------------
+@pytest.mark.parametrize("selector", [
+    lambda: rasp.Select(rasp.indices, rasp.Full(0), rasp.Comparison.EQ),  # position 0, always there
+    lambda: rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE),
+    lambda: rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ),  # the query's own position
+    lambda: rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ),
+    lambda: rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.GEQ) & rasp.Select(rasp.indices, rasp.indices,
+                                                                                      rasp.Comparison.EQ),
+], ids=["index-0", "true", "self-eq", "prefix", "and-of-reflexive"])
+@pytest.mark.parametrize("causal", [False, True])
+def test_always_selecting_aggregates_need_no_default(selector, causal):
+    mean = rasp.numerical(rasp.Aggregate(selector(), rasp.numerical(rasp.Map(lambda t: 2 * t, rasp.tokens))))
+    exact(rasp.numerical(rasp.Map(lambda v: v * v + 1, mean)), {1, 2, 3}, 4, causal=causal)
+
+
+def test_a_selector_that_may_select_nothing_still_needs_a_default():
+    mean = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LT), rasp.tokens))
+    with pytest.raises(gb.CompileError, match="cannot be None"):
+        gb.compile_rasp_to_model(mean, vocab={1, 2}, max_seq_len=3)
