@@ -181,3 +181,17 @@ def test_a_selector_that_may_select_nothing_still_needs_a_default():
     mean = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LT), rasp.tokens))
     with pytest.raises(gb.CompileError, match="cannot be None"):
         gb.compile_rasp_to_model(mean, vocab={1, 2}, max_seq_len=3)
+
+
+def test_a_huge_score_error_is_a_compile_error_not_an_overflow():
+    # fuzz seed 0 #2011: keys read through a wide cubic map made the bound's exp() overflow
+    tokens, indices = rasp.tokens, rasp.indices
+    diff = rasp.SequenceMap(lambda x, y: x - y, tokens, indices)
+    mean = rasp.numerical(rasp.Aggregate(rasp.Select(diff, tokens, rasp.Comparison.EQ), diff, default=0.5))
+    cube = rasp.Map(lambda x: x * x * x, mean)
+    total = rasp.numerical(rasp.SequenceMap(lambda x, y: x + y, cube, mean))
+    program = rasp.numerical(rasp.Aggregate(rasp.Select(tokens, total, rasp.Comparison.EQ), tokens, default=0))
+    try:
+        exact(program, {0, 2}, 5)
+    except gb.CompileError:
+        pass  # refusing with a reason is fine; an OverflowError was not
