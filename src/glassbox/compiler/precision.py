@@ -272,7 +272,8 @@ class _Analysis:
             # averaging keeps the inputs' error; score errors up to ε reweigh the selected keys by up to
             # e^{2ε} - 1 relative to each other, and let the leak grow by e^{ε}
             spread = math.expm1(2 * min(score_error, 1.0))
-            error = leak * math.exp(min(score_error, 30.0)) + self.read_error(read) + 2 * KAPPA * self.u * size + spread * size
+            error = (leak * math.exp(min(score_error, 30.0)) + self.read_error(read) + 2 * KAPPA * self.u * size
+                     + spread * size)
             error += KAPPA * self.u * abs(float(node.default or 0))
             self.bounds[label] = error
             self.write(self.outputs(label), error, self.largest(label))
