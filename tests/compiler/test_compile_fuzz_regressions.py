@@ -195,3 +195,14 @@ def test_a_huge_score_error_is_a_compile_error_not_an_overflow():
         exact(program, {0, 2}, 5)
     except gb.CompileError:
         pass  # refusing with a reason is fine; an OverflowError was not
+
+
+def test_the_precision_pass_bounds_huge_discretisers_without_dense_matrices():
+    # fuzz seed 2 #412: a read of a mean of cubes has 58,405 values; the pass asked for a 58,405² matrix
+    from glassbox.craft.bases import Direction
+    from glassbox.craft.chamber import numerical_mlp
+
+    values = [i / 7 for i in range(9000)]
+    out = Direction("y")
+    bounds, margin, merged = numerical_mlp.discretise_bound(values, [{out: v * v} for v in values], 1300, 0.0, 2**-24)
+    assert len(bounds) == len(values) and max(bounds) > 0 and merged is None and margin > 0.3

@@ -74,12 +74,12 @@ def compile_rasp_to_model(
     if chosen.problems:
         raise CompileError(chosen.problems)
     lowered = lower.lower(dag, sets, chosen, options)
+    plan = schedule.schedule(lowered)
+    budget.check(budget.size(chosen, lowered, plan, options), dag.label(program), options, max_params)
     checked = precision.choose(dag, sets, chosen, lowered, options, options.auto_dtype)
     if checked.problems:
         raise CompileError(checked.problems)
     options = dataclasses.replace(options, dtype=checked.dtype)
-    plan = schedule.schedule(lowered)
-    budget.check(budget.size(chosen, lowered, plan, options), dag.label(program), options, max_params)
     assembled = assemble.assemble(chosen, lowered, plan, options)
     comp = Compilation(options, dag, sets, chosen, lowered, plan, assembled, checked)
     model = CompiledModel(

@@ -147,21 +147,31 @@ def _plateau_bounds(vs: Sequence[float], steps: list, constant: Feature, u: floa
     slope = np.array([s[1] for s in steps])
     up = np.array([s[2] for s in steps])
     b = np.array([s[4] for s in steps])
-    v = np.asarray(vs, dtype=float)[:, None]
-    saturated = (v > t[None, :]) == up[None, :]
-    p = slope[None, :] * np.abs(v - t[None, :]) + 0.5
-    per_step = np.where(saturated, u * (2 * b[None, :] + 2 * p + 2 + 2 * p * depth), 0.0)  # [plateau, step]
     base = np.zeros(len(coords))
     for d, c in constant.items():
         base[index[d]] = abs(c) * u * depth
-    if len(steps) * len(coords) <= 4_000_000 and len(vs) * len(steps) * len(coords) <= 200_000_000:
-        deltas = np.zeros((len(steps), len(coords)))
-        for k, (*_, delta, _) in enumerate(steps):
-            for d, c in delta.items():
+    largest = np.array([max(abs(c) for c in s[3].values()) for s in steps])
+    if len(vs) * len(steps) > 50_000_000:  # too many to go plateau by plateau: every step saturated at its widest
+        p_max = slope * (vs[-1] - vs[0]) + 0.5
+        return [float(u * largest @ (2 * b + 2 * p_max + 2 + 2 * p_max * depth) + base.max())] * len(vs)
+    per_coordinate = len(steps) * len(coords) <= 4_000_000
+    deltas = np.zeros((len(steps), len(coords) if per_coordinate else 1))
+    for k, (*_, delta, _) in enumerate(steps):
+        for d, c in delta.items():
+            if per_coordinate:
                 deltas[k, index[d]] = abs(c)
-        return list((per_step @ deltas + base[None, :]).max(axis=1))
-    largest = np.array([max(abs(c) for c in s[3].values()) for s in steps])  # coarse: every step, its largest entry
-    return list(per_step @ largest + base.max())
+    if not per_coordinate:  # coarse: each step by its largest entry, all summed
+        deltas[:, 0] = largest
+    out: list[float] = []
+    chunk = max(1, 2_000_000 // len(steps))
+    for start in range(0, len(vs), chunk):
+        v = np.asarray(vs[start: start + chunk], dtype=float)[:, None]
+        saturated = (v > t[None, :]) == up[None, :]
+        p = slope[None, :] * np.abs(v - t[None, :]) + 0.5
+        per_step = np.where(saturated, u * (2 * b[None, :] + 2 * p + 2 + 2 * p * depth), 0.0)  # [plateau, step]
+        errors = per_step @ deltas + (base[None, :] if per_coordinate else base.max())
+        out += [float(e) for e in errors.max(axis=1)]
+    return out
 
 
 KAPPA = 4  # rounding steps accounted per dot product: the weight's cast, the products, a short sum
