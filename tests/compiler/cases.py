@@ -19,7 +19,7 @@ from glassbox.errors import EvaluationError
 SIZES = (5, 10, 20, 40)
 EXHAUSTIVE_LIMIT = 20_000  # all sequences of length 1..N, when there are at most this many
 RANDOM_PER_SIZE = 300  # otherwise this many random inputs, every length 1..N represented
-TOLERANCE = {"float32": 1e-4, "float64": 1e-9}  # |err| <= tol * max(1, |ref|) for numerical outputs
+TOLERANCE = {"auto": 1e-4, "float32": 1e-4, "float64": 1e-9}  # |err| <= tol * max(1, |ref|), numerical outputs
 INT16 = tuple(range(16))
 
 
@@ -33,7 +33,7 @@ class Case:
         vocab: the input tokens.
         max_seq_len: N.
         causal: compile causally (the oracle is then `evaluate(..., causal=True)`).
-        dtype: "float32" or "float64".
+        dtype: "auto" (the default: float32 where its error bound holds), "float32" or "float64".
         n_random: random inputs when the space is too large to enumerate.
         extra: optional (rng, N) -> extra inputs (e.g. balanced strings for Dyck programs).
     """
@@ -43,7 +43,7 @@ class Case:
     vocab: tuple[Any, ...]
     max_seq_len: int
     causal: bool = False
-    dtype: str = "float32"
+    dtype: str = "auto"
     n_random: int = RANDOM_PER_SIZE
     extra: "Callable[[random.Random, int], list[list[Any]]] | None" = None
 
@@ -206,7 +206,7 @@ def check(model: Any, seqs: list[list[Any]], want: list[list[Any]], got: list[li
 
 
 def verify(program: rasp.SOp, vocab: Sequence[Any], max_seq_len: int, seqs: "list[list[Any]] | None" = None,
-           causal: bool = False, dtype: str = "float32", n_random: int = RANDOM_PER_SIZE, ir: bool = True) -> Any:
+           causal: bool = False, dtype: str = "auto", n_random: int = RANDOM_PER_SIZE, ir: bool = True) -> Any:
     """Compile `program` and check torch (and IR) against the evaluator; returns the model.
 
     Inputs default to `generate_inputs` (exhaustive or random) for the vocab and length.

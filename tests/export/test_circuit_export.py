@@ -78,7 +78,8 @@ def test_non_edges_change_nothing_and_edges_change_the_output(name: str, causal:
     non_edges = [p for p in _pairs(model) if p not in edges]
     assert edges <= set(_pairs(model))
     few = slice(None, None, max(1, len(seqs) // FEW))  # a removed non-edge subtracts exact zeros, whatever the input
-    singles = non_edges if len(graph.nodes) <= SMALL else random.Random(0).sample(non_edges, min(SAMPLED, len(non_edges)))
+    sampled = random.Random(0).sample(non_edges, min(SAMPLED, len(non_edges)))
+    singles = non_edges if len(graph.nodes) <= SMALL else sampled
     for pair in singles:
         assert torch.equal(cg.run_with_edges_ablated(model, ids[few], [pair]), base[few]), pair
     assert torch.equal(cg.run_with_edges_ablated(model, ids, non_edges), base)

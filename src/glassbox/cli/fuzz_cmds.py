@@ -20,7 +20,8 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--seed", type=int, default=0, help="the campaign seed (default 0)")
     p.add_argument("--start", type=specs.count, default=0, help="the first program index (default 0)")
     p.add_argument("--causal", action="store_true", help="compile causally, compare with the causal evaluator")
-    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--dtype", choices=["auto", "float32", "float64"], default="auto",
+                   help="the models' dtype (default auto: float32 where its error bound holds, else float64)")
     p.add_argument("--out", type=Path, default=Path("fuzz_failures"),
                    help="folder for the shrunk failures and summary.json (default fuzz_failures/)")
     p.add_argument("--jobs", type=specs.count, default=1, help="worker processes (default 1)")

@@ -128,7 +128,8 @@ def _compile(args: argparse.Namespace) -> int:
     n_params = sum(p.numel() for p in model.module.parameters())
     print(f"compiled {program.label}: {c.n_layers} layers, d_model={c.d_model}, {c.n_heads} head(s) of "
           f"d_head={c.d_head}, d_mlp={c.d_mlp}, {n_params:,} parameters; vocab {vocab}, max_seq_len {n}"
-          f"{', causal' if args.causal else ''}")
+          f"{', causal' if args.causal else ''}, {model.precision.dtype}"
+          f"{' (the float32 error bound does not hold)' if model.precision.dtype == 'float64' else ''}")
     status = 0
     if args.verify:
         result = verification.verify(model, program, args.verify)

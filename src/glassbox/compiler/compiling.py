@@ -1,5 +1,6 @@
 """The compiler pipeline, one pass per line: RASP program → `CompiledModel`."""
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +13,7 @@ from glassbox.compiler import (
     encodings,
     graph,
     lower,
+    precision,
     schedule,
     to_torch,
     validate,
@@ -31,7 +33,7 @@ def compile_rasp_to_model(
     compiler_bos: Any = "BOS",
     compiler_pad: Any = "PAD",
     mlp_exactness: "float | None" = None,
-    dtype: str = "float32",
+    dtype: str = "auto",
     max_params: "int | None" = None,
     strict_causal: bool = False,
     verify: "int | str | None" = None,
@@ -45,7 +47,9 @@ def compile_rasp_to_model(
         causal: compile for causal attention (the reference is `evaluate(..., causal=True)`).
         compiler_bos, compiler_pad: the BOS and PAD tokens (outside `vocab`).
         mlp_exactness: accepted for tracr compatibility and ignored: every scale is derived.
-        dtype: "float32" or "float64" for the torch model.
+        dtype: "float32" or "float64" for the torch model, or "auto": float32 unless the worst-case float
+            error of some output or decision exceeds the contract there, then float64 (see
+            `glassbox.compiler.precision`; `model.precision` has every bound and margin).
         max_params: refuse (before building any dense weight) a model that would have more
             parameters; None: no limit, but a `GlassboxWarning` with the size above 50M.
         strict_causal: with `causal=True`, refuse a program not proved prefix-stable (by default a
@@ -72,8 +76,12 @@ def compile_rasp_to_model(
     lowered = lower.lower(dag, sets, chosen, options)
     plan = schedule.schedule(lowered)
     budget.check(budget.size(chosen, lowered, plan, options), dag.label(program), options, max_params)
+    checked = precision.choose(dag, sets, chosen, lowered, options, options.auto_dtype)
+    if checked.problems:
+        raise CompileError(checked.problems)
+    options = dataclasses.replace(options, dtype=checked.dtype)
     assembled = assemble.assemble(chosen, lowered, plan, options)
-    comp = Compilation(options, dag, sets, chosen, lowered, plan, assembled)
+    comp = Compilation(options, dag, sets, chosen, lowered, plan, assembled, checked)
     model = CompiledModel(
         to_torch.to_torch(assembled, options), residual_labels=assembled.ir.residual.labels,
         token_ids=assembled.token_ids, output_values=chosen.output_values, bos=options.bos, pad=options.pad,

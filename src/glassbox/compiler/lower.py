@@ -93,6 +93,8 @@ class _Builder:
         enc = self.enc(label)
         if enc.categorical is None:  # a numerical op (a categorical one may also be read as a number)
             return {Direction(label): float(value)} if value != 0 else {}
+        if value not in enc.categorical:  # an argument pair the value sets prove never occurs (same-count means)
+            return {}
         return {Direction(label, value): 1.0}
 
     def numerical(self, label: str) -> Feature:

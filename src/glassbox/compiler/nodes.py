@@ -14,7 +14,7 @@ Per-node data is keyed one way everywhere: by the node's label (`Graph.labels`).
 import dataclasses
 import enum
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from glassbox.craft.bases import Direction, Feature
 from glassbox.craft.chamber.attention import PredicateGroup
 from glassbox.craft.chamber.neurons import Neuron
 from glassbox.model.config import Dtype
+
+if TYPE_CHECKING:
+    from glassbox.compiler.precision import Precision
 
 
 # -- arguments ---------------------------------------------------------------------------------
@@ -37,6 +40,7 @@ class Options:
     bos: Any  # the BOS token (id 0)
     pad: Any  # the PAD token (id 1)
     dtype: Dtype = "float32"  # the torch model's dtype (the IR is float64)
+    auto_dtype: bool = False  # dtype="auto": float32, or float64 where float32 cannot hold the contract
 
     @property
     def bos_direction(self) -> Direction:
@@ -264,3 +268,4 @@ class Compilation:
     lowered: Lowered
     schedule: Schedule
     assembled: Assembled
+    precision: "Precision | None" = None

@@ -35,11 +35,12 @@ def check_arguments(program: Any, vocab: Iterable[Any], max_seq_len: Any, causal
         problems.append(("compiler_pad", f"must differ from compiler_bos ({bos!r})"))
     if not isinstance(max_seq_len, int) or isinstance(max_seq_len, bool) or max_seq_len < 1:
         problems.append(("max_seq_len", f"must be a positive integer, got {max_seq_len!r}"))
-    if dtype not in DTYPES:
-        problems.append(("dtype", f"must be one of {DTYPES}, got {dtype!r}"))
+    if dtype not in (*DTYPES, "auto"):
+        problems.append(("dtype", f"must be one of {(*DTYPES, 'auto')}, got {dtype!r}"))
     if problems:
         raise CompileError(problems)
-    return Options(vocab, max_seq_len, bool(causal), bos, pad, dtype)
+    auto = dtype == "auto"
+    return Options(vocab, max_seq_len, bool(causal), bos, pad, "float32" if auto else dtype, auto)
 
 
 def vocab_problems_of(tokens: list[Any]) -> list[str]:

@@ -140,18 +140,21 @@ def _infer_one(node: rasp.SOp, graph: Graph, sets: Mapping[str, ValueSet], vocab
         default = () if node.default is None else (node.default,)
         if node.reduction != "mean":
             return _reduced(node, inner, default, graph, n)
+        covered = covers(node.selector, graph, sets)  # then the default is never used
+        no_value = node.default is None and not covered
         if node.encoding is rasp.Encoding.CATEGORICAL:
             if inner.values is None:
                 return ValueSet(None, True)
-            return _make(inner.values + default + inner.twins, may_be_none=node.default is None or inner.may_be_none)
+            return _make(inner.values + default + inner.twins, may_be_none=no_value or inner.may_be_none)
         if inner.values is None or not inner.numeric:
-            return ValueSet(None, node.default is None)
+            return ValueSet(None, no_value)
         found = _means(inner.values, n)
         if found is None:
-            return ValueSet(None, node.default is None)
-        counts = {0: frozenset(default), **found}
+            return ValueSet(None, no_value)
+        counts = {} if covered else {0: frozenset(default)}
+        counts.update(found)
         means = [v for vs in counts.values() for v in vs]  # a list: the default 0 and the mean 0.0 are twins
-        made = _make(means, may_be_none=node.default is None)
+        made = _make(means, may_be_none=no_value)
         return dataclasses.replace(made, by_count=(selector_key(node.selector, graph), counts))
     raise TypeError(f"no value-set rule for {type(node).__name__}")
 
@@ -252,6 +255,49 @@ def _sums(values: tuple[Any, ...], n: int) -> "dict[int, frozenset[Any]] | None"
         if total > 4 * MAX_VALUES:
             return None
     return out
+
+
+def covers(sel: rasp.Selector, graph: Graph, sets: Mapping[str, ValueSet]) -> bool:
+    """Whether every query selects at least one key on every input (causal too), so a default is never used.
+
+    A query surely selects its own position when keys and queries are one SOp and the predicate is
+    reflexive on its values (EQ, LEQ, GEQ, TRUE), position 0 when the keys are the indices and
+    `predicate(0, q)` holds for every query value, and every position when the predicate holds for
+    every pair of values. AND keeps the positions both surely select, OR those either does.
+
+    >>> from glassbox.compiler import graph as graph_pass
+    >>> sel = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ)
+    >>> program = rasp.numerical(rasp.Aggregate(sel, rasp.numerical(rasp.indices)))
+    >>> dag = graph_pass.build(program)
+    >>> covers(sel, dag, {"indices": ValueSet((0, 1, 2))})
+    True
+    """
+    return bool(_witnesses(sel, graph, sets))
+
+
+def _witnesses(sel: rasp.Selector, graph: Graph, sets: Mapping[str, ValueSet]) -> frozenset[str]:
+    """The positions every query surely selects: "self", "first" (position 0) and "all"."""
+    if isinstance(sel, rasp.Select):
+        keys, queries = sets.get(graph.label(sel.keys)), sets.get(graph.label(sel.queries))
+        if keys is None or queries is None or keys.values is None or queries.values is None or not keys.values \
+                or keys.may_be_none or queries.may_be_none:
+            return frozenset()
+        holds = lambda k, q: bool(safe_call(sel.predicate, k, q))  # noqa: E731
+        out = set()
+        if len(keys.values) * len(queries.values) <= MAX_VALUES and all(
+                holds(k, q) for k in keys.values for q in queries.values):
+            out.add("all")
+        if isinstance(sel.keys, rasp.IndicesType) and all(holds(0, q) for q in queries.values):
+            out.add("first")
+        if graph.label(sel.keys) == graph.label(sel.queries) and all(holds(v, v) for v in keys.values):
+            out.add("self")
+        return frozenset(out)
+    if isinstance(sel, (rasp.SelectorAnd, rasp.SelectorOr)):
+        a, b = _witnesses(sel.fst, graph, sets), _witnesses(sel.snd, graph, sets)
+        if isinstance(sel, rasp.SelectorOr):
+            return a | b
+        return b if "all" in a else a if "all" in b else a & b
+    return frozenset()
 
 
 def selector_key(sel: rasp.Selector, graph: Graph) -> Any:

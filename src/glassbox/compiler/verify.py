@@ -18,7 +18,8 @@ from glassbox.errors import EvaluationError, InputError, VerificationError
 if TYPE_CHECKING:
     from glassbox.model.compiled import CompiledModel
 
-TOLERANCE = {"float32": 1e-4, "float64": 1e-9}  # |err| <= tol * max(1, |ref|) for numerical outputs
+# |err| <= tol * max(1, |ref|) for numerical outputs; "auto" promises float32's contract in either dtype
+TOLERANCE = {"auto": 1e-4, "float32": 1e-4, "float64": 1e-9}
 EXHAUSTIVE_LIMIT = 1_000_000  # verify="exhaustive" refuses input spaces larger than this
 BATCH = 512
 
@@ -56,6 +57,13 @@ def agree(out: Any, ref: Any, numerical: bool, dtype: str = "float32") -> bool:
     return type(out) is type(ref) and out == ref
 
 
+def contract_of(model: "CompiledModel") -> str:
+    """The tolerance key a model is held to: "auto" if its dtype was chosen for it, else its dtype."""
+    if model.compilation is not None and model.compilation.options.auto_dtype:
+        return "auto"
+    return str(model.module.embed.W_E.dtype).removeprefix("torch.")
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float))
 
@@ -85,7 +93,7 @@ def verify(model: "CompiledModel", program: rasp.SOp, how: "str | int", label: s
     import torch
 
     causal = model.config.causal
-    dtype = str(model.module.embed.W_E.dtype).removeprefix("torch.")
+    dtype = contract_of(model)
     numerical = model.numerical_output
     kept, refs, skipped = [], [], []
     for xs in inputs(model.vocab, model.max_seq_len, how, seed):

@@ -58,6 +58,11 @@ class Summary:
     wall_s: float
 
     @property
+    def slow(self) -> list[int]:
+        """The programs whose compile took over `SLOW_S` (timeouts included)."""
+        return [self.start + i for i, t in enumerate(self.compile_s) if t > check_mod.SLOW_S]
+
+    @property
     def compiled(self) -> int:
         return self.n - self.counts.get("rejected", 0) - self.counts.get("timeout", 0) - sum(
             1 for f in self.failures if f.outcome.reason.startswith("compile"))
@@ -74,7 +79,8 @@ class Summary:
                  f"exceptions {c.get('exception', 0)}, timeouts {c.get('timeout', 0)}",
                  f"  compile time: max {max(self.compile_s, default=0):.2f} s, "
                  f"median {sorted(self.compile_s)[len(self.compile_s) // 2] if self.compile_s else 0:.3f} s, "
-                 f"{slow} over {check_mod.SLOW_S:g} s"]
+                 f"{slow} over {check_mod.SLOW_S:g} s"
+                 + (f" (programs {', '.join(map(str, self.slow))})" if self.slow else "")]
         for (status, reason), count in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"  {count:5d}  {status}: {reason}")
         for f in self.failures:
@@ -88,7 +94,7 @@ class Summary:
                 "counts": self.counts, "wall_s": self.wall_s,
                 "reasons": [{"status": s, "reason": r, "count": c} for (s, r), c in self.reasons.items()],
                 "compile_s_max": max(self.compile_s, default=0.0),
-                "compile_over_10s": sum(t > check_mod.SLOW_S for t in self.compile_s),
+                "compile_over_10s": self.slow,
                 "failures": [{"index": f.index, "status": f.outcome.status, "reason": f.outcome.reason,
                               "detail": f.outcome.detail, "file": str(f.path) if f.path else None}
                              for f in self.failures]}
@@ -129,7 +135,7 @@ def _results(tasks: list[tuple[int, int, bool, str, bool, int]], jobs: int) -> I
         yield from pool.imap_unordered(_one, tasks, chunksize=4)
 
 
-def run(n: int, seed: int = 0, *, start: int = 0, causal: bool = False, dtype: str = "float32",
+def run(n: int, seed: int = 0, *, start: int = 0, causal: bool = False, dtype: str = "auto",
         out: "str | os.PathLike[str] | None" = None, do_shrink: bool = True, max_checks: int = 150,
         jobs: int = 1, progress: bool = False) -> Summary:
     """Check programs `start .. start+n-1` of campaign `seed`.

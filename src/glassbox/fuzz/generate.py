@@ -148,10 +148,15 @@ class _Generator:
             numbers = self.sops(lambda t: t.kind in NUMERIC_KINDS and not t.may_be_none)
             if not numbers:
                 return None
-            sel = self.selector()
+            default: Any = self.rng.choice([0, 0, 0, 1, -1, 0.5])
+            if self.rng.random() < 0.2:  # no default: a selector where every query surely selects a key
+                x = self.rng.choice(self.sops(lambda t: not t.may_be_none))
+                sel = self.select(x, x, self.rng.choice(["EQ", "LEQ", "GEQ", "TRUE"]))
+                default = None
+            else:
+                sel = self.selector()
             if sel is None:
                 return None
-            default: Any = self.rng.choice([0, 0, 0, 1, -1, 0.5])
             return self.add(Node("aggregate", (sel, self.rng.choice(numbers)), const=default, numerical=True))
         # categorical: a selector that picks one value, so the evaluator gives it meaning
         pattern = self.rng.random()

@@ -74,14 +74,14 @@ def inputs(program: Program, seed: int = 0, exhaustive_limit: int = EXHAUSTIVE_L
     return [[rng.choice(vocab) for _ in range(1 + i % n)] for i in range(n_random)]
 
 
-def check(program: Program, causal: bool = False, dtype: str = "float32", seed: int = 0,
+def check(program: Program, causal: bool = False, dtype: str = "auto", seed: int = 0,
           timeout_s: float = 60.0, **options: Any) -> Outcome:
     """Compile `program` and compare the model with the evaluator on `inputs(program)`.
 
     Args:
         program: the fuzzed program.
         causal: compile causally and compare with the causal evaluator.
-        dtype: the model's dtype.
+        dtype: the model's dtype ("auto", the default: float32 where its error bound holds, else float64).
         seed: for the random inputs.
         timeout_s: give up compiling after this long (status "timeout"; main thread only).
         options: more `compile_rasp_to_model` keywords.

@@ -94,7 +94,7 @@ def typecheck(program: Program) -> list[Typed]:
         if any(a >= i or a < 0 for a in node.args):
             raise IllTyped(f"node {i} reads a later node")
         args = [out[a] for a in node.args]
-        typed = _rule(node, args, program.vocab)
+        typed = _rule(node, args, program.vocab, program.nodes)
         if node.numerical and (typed.kind not in NUMERIC_KINDS or typed.may_be_none):
             raise IllTyped(f"node {i}: numerical {typed.kind} (may be None: {typed.may_be_none})")
         out.append(typed)
@@ -103,7 +103,22 @@ def typecheck(program: Program) -> list[Typed]:
     return out
 
 
-def _rule(node: Node, args: list[Typed], vocab: Sequence[Any]) -> Typed:
+REFLEXIVE = ("EQ", "LEQ", "GEQ", "TRUE")
+
+
+def always_selects(nodes: Sequence[Node], i: int) -> bool:
+    """A selector every query surely selects a key of: its own position (reflexive over one SOp), or any (TRUE)."""
+    sel = nodes[i]
+    if sel.op == "select":
+        return sel.fn == "TRUE" or (sel.fn in REFLEXIVE and sel.args[0] == sel.args[1])
+    if sel.op == "and":  # both select the query's own position (or every one)
+        return always_selects(nodes, sel.args[0]) and always_selects(nodes, sel.args[1])
+    if sel.op == "or":
+        return always_selects(nodes, sel.args[0]) or always_selects(nodes, sel.args[1])
+    return False
+
+
+def _rule(node: Node, args: list[Typed], vocab: Sequence[Any], nodes: Sequence[Node] = ()) -> Typed:
     sop_args = [a for a in args if a.kind != "sel"]
     none = any(a.may_be_none for a in sop_args)
     if node.op == "tokens":
@@ -139,8 +154,11 @@ def _rule(node: Node, args: list[Typed], vocab: Sequence[Any]) -> Typed:
         if sel.kind != "sel" or sop.kind == "sel":
             raise IllTyped("aggregate(selector, sop)")
         if node.numerical:
-            if sop.kind not in NUMERIC_KINDS or sop.may_be_none or not rasp.is_number(node.const):
-                raise IllTyped("a numerical aggregate averages numbers, with a numeric default")
+            covered = bool(nodes) and always_selects(nodes, node.args[0])
+            default_ok = rasp.is_number(node.const) or (node.const is None and covered)
+            if sop.kind not in NUMERIC_KINDS or sop.may_be_none or not default_ok:
+                raise IllTyped("a numerical aggregate averages numbers, with a numeric default (or none, if "
+                               "every query surely selects a key)")
             return Typed("float", False)
         if node.const is not None and catalog.kind_of(node.const) != sop.kind:
             raise IllTyped("a categorical aggregate's default has its input's kind")

@@ -118,6 +118,17 @@ class CompiledModel:
         return [t for t in self.token_ids if t not in (self.bos, self.pad)]
 
     @property
+    def precision(self) -> Any:
+        """The compiler's float error analysis (`glassbox.compiler.precision.Precision`): the dtype, a bound
+        per value, the output's bound and the decision margins; None after loading."""
+        return None if self.compilation is None else self.compilation.precision
+
+    @property
+    def margins(self) -> Any:
+        """The smallest attention and MLP decision margins (`glassbox.compiler.precision.Margins`)."""
+        return None if self.precision is None else self.precision.margins
+
+    @property
     def numerical_output(self) -> bool:
         return self.output_values is None
 
