@@ -147,7 +147,13 @@ class _Analysis:
             outs: list[Feature] = [{Direction(label, v): 1.0} for v in values]
             self.discretiser(label, source, self.numerical(source), values, outs)
             return
-        node = self.nodes[label]
+        node = self.nodes.get(label)
+        if node is None or (isinstance(node, rasp.Aggregate) and node.reduction != "mean"):
+            # A construction with its own derived margins (a sum/max/min Aggregate, its selection count, a
+            # composite selector's joint feature): its outputs are re-derived one-hots or read-outs whose
+            # sharpness that construction sets from the value gaps; this pass adds no bound for them.
+            self.write(self.outputs(label) if label in self.encodings.by_label else (), 0.0, 1.0)
+            return
         if isinstance(node, rasp.Aggregate):
             self.aggregate(node, op)
         elif isinstance(node, (rasp.SelectorWidth, rasp.LengthType)):
