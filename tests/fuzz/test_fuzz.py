@@ -40,10 +40,12 @@ def test_generation_is_deterministic_and_typed():
 
 
 def test_generator_covers_every_primitive_and_both_encodings():
-    seen_ops, seen_preds, numerical = set(), set(), set()
+    seen_ops, seen_preds, numerical, reductions = set(), set(), set(), set()
     for i in range(400):
         for node in fuzz.generate(3, i).nodes:
             seen_ops.add(node.op)
+            if node.op == "aggregate":
+                reductions.add((node.reduction, node.numerical))
             if node.op == "select":
                 seen_preds.add(node.fn)
             if node.numerical:
@@ -51,6 +53,8 @@ def test_generator_covers_every_primitive_and_both_encodings():
     assert seen_ops == {"tokens", "indices", "length", "full", "map", "sequence_map", "linear_sequence_map",
                         "select", "and", "or", "not", "aggregate", "width"}
     assert seen_preds == set(catalog.COMPARISONS) | set(catalog.PREDICATES)
+    categorical = {(r, False) for r in ("mean", "max", "min")}  # a categorical sum is not a thing
+    assert reductions == {(r, True) for r in ("mean", "sum", "max", "min")} | categorical
     assert {"map", "sequence_map", "linear_sequence_map", "aggregate", "width", "full", "tokens",
             "indices"} <= numerical
 

@@ -4,7 +4,8 @@
 program of a campaign can be rebuilt from its index. Programs draw from every primitive and both
 encodings: Maps, SequenceMaps, LinearSequenceMaps, Full, every Comparison and a few lambda
 predicates, AND/OR/NOT selectors, categorical and numerical Aggregates with and without
-defaults, SelectorWidths, and chains of numerical Maps.
+defaults (means; numerical sums, maxima and minima; categorical maxima and minima), SelectorWidths,
+and chains of numerical Maps.
 """
 
 import random
@@ -144,6 +145,8 @@ class _Generator:
         return self.add(Node(combine, (first, second)))
 
     def aggregate(self) -> "int | None":
+        if self.rng.random() < 0.25:
+            return self.reduced()
         if self.rng.random() < 0.5:  # numerical: a mean of numbers
             numbers = self.sops(lambda t: t.kind in NUMERIC_KINDS and not t.may_be_none)
             if not numbers:
@@ -176,6 +179,27 @@ class _Generator:
         kind = self.types[sop].kind
         default = None if self.rng.random() < 0.6 else self.rng.choice(_DEFAULTS[kind])
         return self.add(Node("aggregate", (sel, sop), const=default))
+
+    def reduced(self) -> "int | None":
+        """A sum, max or min Aggregate: numerical over numbers, or (max/min) categorical over any selector."""
+        reduction = self.rng.choice(["sum", "max", "min"])
+        sel = self.selector()
+        if sel is None:
+            return None
+        if reduction == "sum" or self.rng.random() < 0.5:
+            numbers = self.sops(lambda t: t.kind in NUMERIC_KINDS and not t.may_be_none)
+            if not numbers:
+                return None
+            default: Any = self.rng.choice([0, 0, 1, -1])
+            return self.add(Node("aggregate", (sel, self.rng.choice(numbers)), const=default, numerical=True,
+                                 reduction=reduction))
+        plain = self.sops(lambda t: not t.may_be_none)
+        if not plain:
+            return None
+        sop = self.rng.choice(plain)
+        kind = self.types[sop].kind
+        default = None if self.rng.random() < 0.6 else self.rng.choice(_DEFAULTS[kind])
+        return self.add(Node("aggregate", (sel, sop), const=default, reduction=reduction))
 
     def width(self) -> "int | None":
         sel = self.selector()

@@ -42,6 +42,7 @@ class Node:
     fn: "str | None" = None
     const: Any = None
     numerical: bool = False
+    reduction: str = "mean"  # aggregate: mean, sum, max or min
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,6 +154,10 @@ def _rule(node: Node, args: list[Typed], vocab: Sequence[Any], nodes: Sequence[N
         sel, sop = args
         if sel.kind != "sel" or sop.kind == "sel":
             raise IllTyped("aggregate(selector, sop)")
+        if node.reduction not in ("mean", "sum", "max", "min"):
+            raise IllTyped(f"unknown reduction {node.reduction!r}")
+        if node.reduction != "mean":
+            return _reduced(node, sop)
         if node.numerical:
             covered = bool(nodes) and always_selects(nodes, node.args[0])
             default_ok = rasp.is_number(node.const) or (node.const is None and covered)
@@ -164,6 +169,17 @@ def _rule(node: Node, args: list[Typed], vocab: Sequence[Any], nodes: Sequence[N
             raise IllTyped("a categorical aggregate's default has its input's kind")
         return Typed(sop.kind, sop.may_be_none or node.const is None)
     raise IllTyped(f"unknown op {node.op!r}")
+
+
+def _reduced(node: Node, sop: "Typed") -> "Typed":
+    """sum/max/min: numbers (numerical, a numeric default) or, for max/min, one orderable kind (categorical)."""
+    if node.numerical or node.reduction == "sum":
+        if not node.numerical or sop.kind not in NUMERIC_KINDS or sop.may_be_none or not rasp.is_number(node.const):
+            raise IllTyped("a sum is numerical, over numbers, with a numeric default")
+        return Typed("float" if node.reduction == "sum" else sop.kind, False)
+    if sop.may_be_none or (node.const is not None and catalog.kind_of(node.const) != sop.kind):
+        raise IllTyped("a categorical max/min orders values of one kind, with a default of that kind")
+    return Typed(sop.kind, node.const is None)
 
 
 def build(program: Program) -> rasp.SOp:
@@ -202,7 +218,7 @@ def _build_one(node: Node, args: list[Any], i: int) -> rasp.RASPExpr:
     elif node.op == "not":
         expr = rasp.SelectorNot(args[0])
     elif node.op == "aggregate":
-        expr = rasp.Aggregate(args[0], args[1], default=node.const)
+        expr = rasp.Aggregate(args[0], args[1], default=node.const, reduction=node.reduction)
     elif node.op == "width":
         expr = rasp.SelectorWidth(args[0])
     else:
@@ -248,7 +264,8 @@ def _source_one(node: Node, i: int) -> str:
     elif node.op == "not":
         text = f"rasp.SelectorNot({a[0]})"
     elif node.op == "aggregate":
-        text = f"rasp.Aggregate({a[0]}, {a[1]}, default={node.const!r})"
+        text = f"rasp.Aggregate({a[0]}, {a[1]}, default={node.const!r}"
+        text += ")" if node.reduction == "mean" else f", reduction={node.reduction!r})"
     elif node.op == "width":
         text = f"rasp.SelectorWidth({a[0]})"
     else:
