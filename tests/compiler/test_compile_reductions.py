@@ -1,6 +1,7 @@
 """Aggregate(..., reduction="sum" | "max" | "min"): compiled exactly, against the evaluator, on every small input."""
 
 import pytest
+import torch
 
 import glassbox as gb
 from glassbox import rasp
@@ -101,3 +102,14 @@ def test_float_sums_are_rounded_once_so_a_threshold_on_them_is_exact():
     orders = [list(p) for p in ("abc", "acb", "bca", "cab")]
     assert len({rasp.evaluate(total, seq)[-1] for seq in orders}) == 1
     assert_exact(rasp.Map(lambda v: v > 0.7, total), ("a", "b", "c"), 4)
+
+
+def test_numerical_sums_compile_in_float64_under_auto_and_float32_refuses_them():
+    # fuzz seed 3 #1665 (causal), shrunk: a float32 sum of sums read 1.0001220703125 for 1 (over 1e-4)
+    counts = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.tokens, rasp.tokens, EQ), rasp.indices, default=0,
+                                           reduction="sum"))
+    program = rasp.numerical(rasp.Aggregate(rasp.Select(counts, rasp.tokens, EQ), counts, default=1, reduction="sum"))
+    model = assert_exact(program, (0, 1), 6, causal=True)
+    assert model.module.embed.W_E.dtype == torch.float64
+    with pytest.raises(CompileError, match="no float32 error bound"):
+        gb.compile_rasp_to_model(program, vocab={0, 1}, max_seq_len=6, causal=True, dtype="float32")
