@@ -196,30 +196,41 @@ def safe_call(f: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
-def _means(values: tuple[Any, ...], n: int) -> "dict[int, frozenset[Any]] | None":
-    """Per count 1..n, every mean of a multiset of that many `values`; None if too many.
+def _multiset_sums(values: tuple[Any, ...], n: int) -> "tuple[int, dict[int, set[int]]] | None":
+    """(scale, per count 1..n every sum of a multiset of that many `values`, times scale); None if too many.
 
-    Sums are exact and each mean is rounded once, as the evaluator computes it
-    (`rasp.evaluator.mean`), so the enumerated means are the evaluator's to the last bit. The
-    values are scaled to integers over their common denominator, so the sums are integer sums and
-    `s / (scale * count)` is Python's correctly rounded integer division.
+    The values are scaled to integers over their common denominator, so the sums are exact integer sums.
     """
     exact = [Fraction(v) for v in values]
     scale = math.lcm(*(f.denominator for f in exact)) if exact else 1
     base = {int(f * scale) for f in exact}
     sums = set(base)
-    out: dict[int, frozenset[Any]] = {}
+    out: dict[int, set[int]] = {}
     total = 0
     for count in range(1, n + 1):
         if count > 1:
             if len(sums) * len(base) > 20 * MAX_VALUES:
                 return None
             sums = {s + v for s in sums for v in base}
-        out[count] = frozenset(s / (scale * count) for s in sums)
-        total += len(out[count])
+        out[count] = sums
+        total += len(sums)
         if total > 4 * MAX_VALUES:
             return None
-    return out
+    return scale, out
+
+
+def _means(values: tuple[Any, ...], n: int) -> "dict[int, frozenset[Any]] | None":
+    """Per count 1..n, every mean of a multiset of that many `values`; None if too many.
+
+    Sums are exact and each mean is rounded once, as the evaluator computes it
+    (`rasp.evaluator.mean`), so the enumerated means are the evaluator's to the last bit:
+    `s / (scale * count)` is Python's correctly rounded integer division.
+    """
+    found = _multiset_sums(values, n)
+    if found is None:
+        return None
+    scale, sums = found
+    return {count: frozenset(s / (scale * count) for s in by) for count, by in sums.items()}
 
 
 def _reduced(node: rasp.Aggregate, inner: ValueSet, default: tuple[Any, ...], graph: Graph, n: int) -> ValueSet:
@@ -239,22 +250,14 @@ def _reduced(node: rasp.Aggregate, inner: ValueSet, default: tuple[Any, ...], gr
 
 
 def _sums(values: tuple[Any, ...], n: int) -> "dict[int, frozenset[Any]] | None":
-    """Per count 1..n, every sum of a multiset of that many `values` (ints stay ints); None if too many."""
-    exact = all(isinstance(v, (int, bool)) for v in values)
-    base: set[Any] = {int(v) if exact else Fraction(v) for v in values}
-    sums: set[Any] = set(base)
-    out: dict[int, frozenset[Any]] = {}
-    total = 0
-    for count in range(1, n + 1):
-        if count > 1:
-            if len(sums) * len(base) > 20 * MAX_VALUES:
-                return None
-            sums = {s + v for s in sums for v in base}
-        out[count] = frozenset(s if exact else float(s) for s in sums)
-        total += len(out[count])
-        if total > 4 * MAX_VALUES:
-            return None
-    return out
+    """Per count 1..n, every sum of a multiset of that many `values` (ints stay ints; floats rounded once,
+    as `rasp.evaluator.exact_sum`); None if too many."""
+    found = _multiset_sums(values, n)
+    if found is None:
+        return None
+    scale, sums = found
+    ints = all(isinstance(v, (int, bool)) for v in values)
+    return {count: frozenset(s if ints else float(Fraction(s, scale)) for s in by) for count, by in sums.items()}
 
 
 def covers(sel: rasp.Selector, graph: Graph, sets: Mapping[str, ValueSet]) -> bool:
